@@ -1,0 +1,971 @@
+//! Tokens → bytecode in one pass (clox's design): a Pratt parser that emits code as it
+//! parses, resolving locals and upvalues on the way.
+//!
+//! Single pass keeps clox's observable behaviour for free — the same errors in the same order,
+//! reported at the same tokens, with the same panic-mode recovery — which the official suite
+//! checks to the letter. The output is host data ([`FunctionCode`]); nothing here touches the
+//! arena, so compiling never allocates script objects and never needs the collector.
+//!
+//! Limits (each a compile error, never a Rust stack overflow): 256 constants, locals and
+//! upvalues per function, 255 parameters and arguments, 16-bit jumps, 65 536 globals, and
+//! [`MAX_NESTING`] levels of nested expressions, blocks and functions.
+
+use crate::chunk::{op, Constant, FunctionCode};
+use crate::global_names::GlobalNames;
+use crate::scanner::{Scanner, Token, TokenKind};
+
+/// How deeply expressions, statements and function bodies may nest. Every level of nesting is
+/// one level of recursion in this parser; the limit keeps it far from the Rust stack's end.
+pub const MAX_NESTING: usize = 200;
+
+const MAX_LOCALS: usize = 256;
+const MAX_UPVALUES: usize = 256;
+const MAX_CONSTANTS: usize = 256;
+
+/// Compiles a whole script. On failure returns every reported error line, in order, formatted
+/// as clox prints them (`[line N] Error at 'x': message`).
+pub fn compile(source: &str, globals: &mut GlobalNames) -> Result<FunctionCode, Vec<String>> {
+    let mut c = Compiler {
+        scanner: Scanner::new(source),
+        current: Token::synthetic(""),
+        previous: Token::synthetic(""),
+        panic_mode: false,
+        errors: Vec::new(),
+        functions: Vec::new(),
+        classes: Vec::new(),
+        globals,
+        nesting: 0,
+    };
+    c.begin_function(FunctionKind::Script, None);
+    c.advance();
+    while !c.matches(TokenKind::Eof) {
+        c.declaration();
+    }
+    let (function, _) = c.end_function();
+    if c.errors.is_empty() {
+        Ok(function)
+    } else {
+        Err(c.errors)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FunctionKind {
+    Script,
+    Function,
+    Method,
+    Initializer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Prec {
+    None,
+    Assignment,
+    Or,
+    And,
+    Equality,
+    Comparison,
+    Term,
+    Factor,
+    Unary,
+    Call,
+    Primary,
+}
+
+impl Prec {
+    fn next(self) -> Prec {
+        use Prec::*;
+        match self {
+            None => Assignment,
+            Assignment => Or,
+            Or => And,
+            And => Equality,
+            Equality => Comparison,
+            Comparison => Term,
+            Term => Factor,
+            Factor => Unary,
+            Unary => Call,
+            Call | Primary => Primary,
+        }
+    }
+
+    fn of_infix(kind: TokenKind) -> Prec {
+        use TokenKind as T;
+        match kind {
+            T::LeftParen | T::Dot => Prec::Call,
+            T::Minus | T::Plus => Prec::Term,
+            T::Slash | T::Star => Prec::Factor,
+            T::BangEqual | T::EqualEqual => Prec::Equality,
+            T::Greater | T::GreaterEqual | T::Less | T::LessEqual => Prec::Comparison,
+            T::And => Prec::And,
+            T::Or => Prec::Or,
+            _ => Prec::None,
+        }
+    }
+}
+
+struct Local<'src> {
+    name: &'src str,
+    /// `None` while the initializer is being compiled.
+    depth: Option<u32>,
+    is_captured: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct UpvalueRef {
+    index: u8,
+    is_local: bool,
+}
+
+struct FunctionState<'src> {
+    code: FunctionCode,
+    kind: FunctionKind,
+    locals: Vec<Local<'src>>,
+    upvalues: Vec<UpvalueRef>,
+    scope_depth: u32,
+}
+
+struct ClassState {
+    has_superclass: bool,
+}
+
+struct Compiler<'src, 'g> {
+    scanner: Scanner<'src>,
+    current: Token<'src>,
+    previous: Token<'src>,
+    panic_mode: bool,
+    errors: Vec<String>,
+    functions: Vec<FunctionState<'src>>,
+    classes: Vec<ClassState>,
+    globals: &'g mut GlobalNames,
+    nesting: usize,
+}
+
+impl<'src> Compiler<'src, '_> {
+    // ---- token handling and errors ----
+
+    fn advance(&mut self) {
+        self.previous = self.current;
+        loop {
+            self.current = self.scanner.scan_token();
+            if self.current.kind != TokenKind::Error {
+                break;
+            }
+            let message = self.current.lexeme;
+            self.error_at_current(message);
+        }
+    }
+
+    fn consume(&mut self, kind: TokenKind, message: &str) {
+        if self.current.kind == kind {
+            self.advance();
+        } else {
+            self.error_at_current(message);
+        }
+    }
+
+    fn check(&self, kind: TokenKind) -> bool {
+        self.current.kind == kind
+    }
+
+    fn matches(&mut self, kind: TokenKind) -> bool {
+        if !self.check(kind) {
+            return false;
+        }
+        self.advance();
+        true
+    }
+
+    fn error_at_current(&mut self, message: &str) {
+        let token = self.current;
+        self.error_at(token, message);
+    }
+
+    fn error(&mut self, message: &str) {
+        let token = self.previous;
+        self.error_at(token, message);
+    }
+
+    fn error_at(&mut self, token: Token<'src>, message: &str) {
+        if self.panic_mode {
+            return;
+        }
+        self.panic_mode = true;
+        let location = match token.kind {
+            TokenKind::Eof => " at end".to_string(),
+            TokenKind::Error => String::new(),
+            _ => format!(" at '{}'", token.lexeme),
+        };
+        self.errors
+            .push(format!("[line {}] Error{location}: {message}", token.line));
+    }
+
+    fn synchronize(&mut self) {
+        self.panic_mode = false;
+        use TokenKind as T;
+        while self.current.kind != T::Eof {
+            if self.previous.kind == T::Semicolon {
+                return;
+            }
+            match self.current.kind {
+                T::Class | T::Fun | T::Var | T::For | T::If | T::While | T::Print | T::Return => {
+                    return
+                }
+                _ => self.advance(),
+            }
+        }
+    }
+
+    /// Enters one level of nesting; false (with an error reported) when the limit is reached.
+    fn enter_nesting(&mut self) -> bool {
+        if self.nesting >= MAX_NESTING {
+            self.error_at_current("Too much nesting.");
+            return false;
+        }
+        self.nesting += 1;
+        true
+    }
+
+    fn leave_nesting(&mut self) {
+        self.nesting -= 1;
+    }
+
+    // ---- emitting code ----
+
+    fn state(&mut self) -> &mut FunctionState<'src> {
+        self.functions.last_mut().expect("a function is always being compiled")
+    }
+
+    fn code(&mut self) -> &mut FunctionCode {
+        &mut self.state().code
+    }
+
+    fn emit(&mut self, byte: u8) {
+        let line = self.previous.line;
+        self.code().write(byte, line);
+    }
+
+    fn emit2(&mut self, a: u8, b: u8) {
+        self.emit(a);
+        self.emit(b);
+    }
+
+    fn emit_u16(&mut self, opcode: u8, operand: u16) {
+        let [hi, lo] = operand.to_be_bytes();
+        self.emit(opcode);
+        self.emit2(hi, lo);
+    }
+
+    fn emit_return(&mut self) {
+        if self.state().kind == FunctionKind::Initializer {
+            self.emit2(op::GET_LOCAL, 0);
+        } else {
+            self.emit(op::NIL);
+        }
+        self.emit(op::RETURN);
+    }
+
+    fn make_constant(&mut self, constant: Constant) -> u8 {
+        let constants = &mut self.code().constants;
+        // Reuse an equal string constant: names repeat a lot (every `.field`, every method).
+        // Numbers are never shared, as in clox (the suite's `limit/no_reuse_constants` checks
+        // that 256 uses of `1` overflow the constant table).
+        let existing = constants.iter().position(|c| match (c, &constant) {
+            (Constant::String(a), Constant::String(b)) => a == b,
+            _ => false,
+        });
+        let index = existing.unwrap_or(constants.len());
+        if index >= MAX_CONSTANTS {
+            self.error("Too many constants in one chunk.");
+            return 0;
+        }
+        if existing.is_none() {
+            self.code().constants.push(constant);
+        }
+        index as u8
+    }
+
+    fn emit_constant(&mut self, constant: Constant) {
+        let k = self.make_constant(constant);
+        self.emit2(op::CONSTANT, k);
+    }
+
+    fn emit_jump(&mut self, opcode: u8) -> usize {
+        self.emit_u16(opcode, 0xffff);
+        self.code().code.len() - 2
+    }
+
+    fn patch_jump(&mut self, at: usize) {
+        let distance = self.code().code.len() - at - 2;
+        let Ok(distance) = u16::try_from(distance) else {
+            self.error("Too much code to jump over.");
+            return;
+        };
+        let [hi, lo] = distance.to_be_bytes();
+        let code = &mut self.code().code;
+        code[at] = hi;
+        code[at + 1] = lo;
+    }
+
+    fn emit_loop(&mut self, loop_start: usize) {
+        let distance = self.code().code.len() - loop_start + 3;
+        let distance = u16::try_from(distance).unwrap_or_else(|_| {
+            self.error("Loop body too large.");
+            0
+        });
+        self.emit_u16(op::LOOP, distance);
+    }
+
+    // ---- functions and scopes ----
+
+    fn begin_function(&mut self, kind: FunctionKind, name: Option<&str>) {
+        let slot_zero = match kind {
+            FunctionKind::Method | FunctionKind::Initializer => "this",
+            FunctionKind::Function | FunctionKind::Script => "",
+        };
+        self.functions.push(FunctionState {
+            code: FunctionCode {
+                name: name.map(Into::into),
+                ..FunctionCode::default()
+            },
+            kind,
+            locals: vec![Local {
+                name: slot_zero,
+                depth: Some(0),
+                is_captured: false,
+            }],
+            upvalues: Vec::new(),
+            scope_depth: 0,
+        });
+    }
+
+    fn end_function(&mut self) -> (FunctionCode, Vec<UpvalueRef>) {
+        self.emit_return();
+        let state = self.functions.pop().expect("begin_function pushed it");
+        let mut code = state.code;
+        code.upvalue_count = state.upvalues.len() as u8;
+        (code, state.upvalues)
+    }
+
+    fn begin_scope(&mut self) {
+        self.state().scope_depth += 1;
+    }
+
+    fn end_scope(&mut self) {
+        let state = self.state();
+        state.scope_depth -= 1;
+        let depth = state.scope_depth;
+        while let Some(local) = self.state().locals.last() {
+            if local.depth.is_some_and(|d| d <= depth) {
+                break;
+            }
+            let captured = local.is_captured;
+            self.state().locals.pop();
+            self.emit(if captured { op::CLOSE_UPVALUE } else { op::POP });
+        }
+    }
+
+    fn add_local(&mut self, name: &'src str) {
+        if self.state().locals.len() >= MAX_LOCALS {
+            self.error("Too many local variables in function.");
+            return;
+        }
+        self.state().locals.push(Local {
+            name,
+            depth: None,
+            is_captured: false,
+        });
+    }
+
+    fn declare_variable(&mut self) {
+        if self.state().scope_depth == 0 {
+            return;
+        }
+        let name = self.previous.lexeme;
+        let depth = self.state().scope_depth;
+        let duplicate = self
+            .state()
+            .locals
+            .iter()
+            .rev()
+            .take_while(|l| l.depth.is_none_or(|d| d >= depth))
+            .any(|l| l.name == name);
+        if duplicate {
+            self.error("Already a variable with this name in this scope.");
+        }
+        self.add_local(name);
+    }
+
+    fn global_slot(&mut self, name: &str) -> u16 {
+        match self.globals.slot(name) {
+            Some(slot) => slot,
+            None => {
+                self.error("Too many global variables.");
+                0
+            }
+        }
+    }
+
+    /// Parses a variable name; returns its global slot (unused for locals).
+    fn parse_variable(&mut self, message: &str) -> u16 {
+        self.consume(TokenKind::Identifier, message);
+        self.declare_variable();
+        if self.state().scope_depth > 0 {
+            return 0;
+        }
+        let name = self.previous.lexeme;
+        self.global_slot(name)
+    }
+
+    fn mark_initialized(&mut self) {
+        let state = self.state();
+        if state.scope_depth == 0 {
+            return;
+        }
+        let depth = state.scope_depth;
+        if let Some(local) = state.locals.last_mut() {
+            local.depth = Some(depth);
+        }
+    }
+
+    fn define_variable(&mut self, global: u16) {
+        if self.state().scope_depth > 0 {
+            self.mark_initialized();
+            return;
+        }
+        self.emit_u16(op::DEFINE_GLOBAL, global);
+    }
+
+    fn resolve_local(&mut self, level: usize, name: &str) -> Option<u8> {
+        let found = self.functions[level]
+            .locals
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, l)| l.name == name)
+            .map(|(i, l)| (i, l.depth.is_none()));
+        let (index, uninitialized) = found?;
+        if uninitialized {
+            self.error("Can't read local variable in its own initializer.");
+        }
+        Some(index as u8)
+    }
+
+    fn add_upvalue(&mut self, level: usize, upvalue: UpvalueRef) -> u8 {
+        let upvalues = &self.functions[level].upvalues;
+        if let Some(i) = upvalues.iter().position(|u| *u == upvalue) {
+            return i as u8;
+        }
+        if upvalues.len() >= MAX_UPVALUES {
+            self.error("Too many closure variables in function.");
+            return 0;
+        }
+        self.functions[level].upvalues.push(upvalue);
+        (self.functions[level].upvalues.len() - 1) as u8
+    }
+
+    fn resolve_upvalue(&mut self, level: usize, name: &str) -> Option<u8> {
+        if level == 0 {
+            return None;
+        }
+        if let Some(index) = self.resolve_local(level - 1, name) {
+            self.functions[level - 1].locals[usize::from(index)].is_captured = true;
+            let upvalue = UpvalueRef {
+                index,
+                is_local: true,
+            };
+            return Some(self.add_upvalue(level, upvalue));
+        }
+        let index = self.resolve_upvalue(level - 1, name)?;
+        let upvalue = UpvalueRef {
+            index,
+            is_local: false,
+        };
+        Some(self.add_upvalue(level, upvalue))
+    }
+
+    // ---- declarations and statements ----
+
+    fn declaration(&mut self) {
+        if self.matches(TokenKind::Class) {
+            self.class_declaration();
+        } else if self.matches(TokenKind::Fun) {
+            self.fun_declaration();
+        } else if self.matches(TokenKind::Var) {
+            self.var_declaration();
+        } else {
+            self.statement();
+        }
+        if self.panic_mode {
+            self.synchronize();
+        }
+    }
+
+    fn class_declaration(&mut self) {
+        self.consume(TokenKind::Identifier, "Expect class name.");
+        let class_name = self.previous;
+        let name_constant = self.make_constant(Constant::String(class_name.lexeme.into()));
+        self.declare_variable();
+        let global = if self.state().scope_depth == 0 {
+            self.global_slot(class_name.lexeme)
+        } else {
+            0
+        };
+        self.emit2(op::CLASS, name_constant);
+        self.define_variable(global);
+
+        self.classes.push(ClassState {
+            has_superclass: false,
+        });
+
+        if self.matches(TokenKind::Less) {
+            self.consume(TokenKind::Identifier, "Expect superclass name.");
+            self.variable(false);
+            if class_name.lexeme == self.previous.lexeme {
+                self.error("A class can't inherit from itself.");
+            }
+            self.begin_scope();
+            self.add_local("super");
+            self.define_variable(0);
+            self.named_variable(class_name, false);
+            self.emit(op::INHERIT);
+            if let Some(class) = self.classes.last_mut() {
+                class.has_superclass = true;
+            }
+        }
+
+        self.named_variable(class_name, false);
+        self.consume(TokenKind::LeftBrace, "Expect '{' before class body.");
+        while !self.check(TokenKind::RightBrace) && !self.check(TokenKind::Eof) {
+            self.method();
+        }
+        self.consume(TokenKind::RightBrace, "Expect '}' after class body.");
+        self.emit(op::POP);
+
+        let class = self.classes.pop().expect("pushed above");
+        if class.has_superclass {
+            self.end_scope();
+        }
+    }
+
+    fn method(&mut self) {
+        self.consume(TokenKind::Identifier, "Expect method name.");
+        let name = self.previous.lexeme;
+        let constant = self.make_constant(Constant::String(name.into()));
+        let kind = if name == "init" {
+            FunctionKind::Initializer
+        } else {
+            FunctionKind::Method
+        };
+        self.function(kind);
+        self.emit2(op::METHOD, constant);
+    }
+
+    fn fun_declaration(&mut self) {
+        let global = self.parse_variable("Expect function name.");
+        self.mark_initialized();
+        self.function(FunctionKind::Function);
+        self.define_variable(global);
+    }
+
+    fn function(&mut self, kind: FunctionKind) {
+        if !self.enter_nesting() {
+            return;
+        }
+        let name = self.previous.lexeme;
+        self.begin_function(kind, Some(name));
+        self.begin_scope();
+
+        self.consume(TokenKind::LeftParen, "Expect '(' after function name.");
+        if !self.check(TokenKind::RightParen) {
+            loop {
+                let arity = self.state().code.arity;
+                if arity == 255 {
+                    self.error_at_current("Can't have more than 255 parameters.");
+                } else {
+                    self.state().code.arity = arity + 1;
+                }
+                let global = self.parse_variable("Expect parameter name.");
+                self.define_variable(global);
+                if !self.matches(TokenKind::Comma) {
+                    break;
+                }
+            }
+        }
+        self.consume(TokenKind::RightParen, "Expect ')' after parameters.");
+        self.consume(TokenKind::LeftBrace, "Expect '{' before function body.");
+        self.block();
+
+        let (code, upvalues) = self.end_function();
+        let constant = self.make_constant(Constant::Function(Box::new(code)));
+        self.emit2(op::CLOSURE, constant);
+        for upvalue in upvalues {
+            self.emit2(u8::from(upvalue.is_local), upvalue.index);
+        }
+        self.leave_nesting();
+    }
+
+    fn var_declaration(&mut self) {
+        let global = self.parse_variable("Expect variable name.");
+        if self.matches(TokenKind::Equal) {
+            self.expression();
+        } else {
+            self.emit(op::NIL);
+        }
+        self.consume(
+            TokenKind::Semicolon,
+            "Expect ';' after variable declaration.",
+        );
+        self.define_variable(global);
+    }
+
+    fn statement(&mut self) {
+        if !self.enter_nesting() {
+            // Skip the rest so that recovery does not recurse further either.
+            self.advance();
+            return;
+        }
+        use TokenKind as T;
+        if self.matches(T::Print) {
+            self.print_statement();
+        } else if self.matches(T::For) {
+            self.for_statement();
+        } else if self.matches(T::If) {
+            self.if_statement();
+        } else if self.matches(T::Return) {
+            self.return_statement();
+        } else if self.matches(T::While) {
+            self.while_statement();
+        } else if self.matches(T::LeftBrace) {
+            self.begin_scope();
+            self.block();
+            self.end_scope();
+        } else {
+            self.expression_statement();
+        }
+        self.leave_nesting();
+    }
+
+    fn block(&mut self) {
+        while !self.check(TokenKind::RightBrace) && !self.check(TokenKind::Eof) {
+            self.declaration();
+        }
+        self.consume(TokenKind::RightBrace, "Expect '}' after block.");
+    }
+
+    fn print_statement(&mut self) {
+        self.expression();
+        self.consume(TokenKind::Semicolon, "Expect ';' after value.");
+        self.emit(op::PRINT);
+    }
+
+    fn expression_statement(&mut self) {
+        self.expression();
+        self.consume(TokenKind::Semicolon, "Expect ';' after expression.");
+        self.emit(op::POP);
+    }
+
+    fn return_statement(&mut self) {
+        if self.state().kind == FunctionKind::Script {
+            self.error("Can't return from top-level code.");
+        }
+        if self.matches(TokenKind::Semicolon) {
+            self.emit_return();
+        } else {
+            if self.state().kind == FunctionKind::Initializer {
+                self.error("Can't return a value from an initializer.");
+            }
+            self.expression();
+            self.consume(TokenKind::Semicolon, "Expect ';' after return value.");
+            self.emit(op::RETURN);
+        }
+    }
+
+    fn if_statement(&mut self) {
+        self.consume(TokenKind::LeftParen, "Expect '(' after 'if'.");
+        self.expression();
+        self.consume(TokenKind::RightParen, "Expect ')' after condition.");
+
+        let then_jump = self.emit_jump(op::JUMP_IF_FALSE);
+        self.emit(op::POP);
+        self.statement();
+        let else_jump = self.emit_jump(op::JUMP);
+        self.patch_jump(then_jump);
+        self.emit(op::POP);
+        if self.matches(TokenKind::Else) {
+            self.statement();
+        }
+        self.patch_jump(else_jump);
+    }
+
+    fn while_statement(&mut self) {
+        let loop_start = self.code().code.len();
+        self.consume(TokenKind::LeftParen, "Expect '(' after 'while'.");
+        self.expression();
+        self.consume(TokenKind::RightParen, "Expect ')' after condition.");
+
+        let exit_jump = self.emit_jump(op::JUMP_IF_FALSE);
+        self.emit(op::POP);
+        self.statement();
+        self.emit_loop(loop_start);
+        self.patch_jump(exit_jump);
+        self.emit(op::POP);
+    }
+
+    fn for_statement(&mut self) {
+        self.begin_scope();
+        self.consume(TokenKind::LeftParen, "Expect '(' after 'for'.");
+        if self.matches(TokenKind::Semicolon) {
+            // No initializer.
+        } else if self.matches(TokenKind::Var) {
+            self.var_declaration();
+        } else {
+            self.expression_statement();
+        }
+
+        let mut loop_start = self.code().code.len();
+        let mut exit_jump = None;
+        if !self.matches(TokenKind::Semicolon) {
+            self.expression();
+            self.consume(TokenKind::Semicolon, "Expect ';' after loop condition.");
+            exit_jump = Some(self.emit_jump(op::JUMP_IF_FALSE));
+            self.emit(op::POP);
+        }
+
+        if !self.matches(TokenKind::RightParen) {
+            let body_jump = self.emit_jump(op::JUMP);
+            let increment_start = self.code().code.len();
+            self.expression();
+            self.emit(op::POP);
+            self.consume(TokenKind::RightParen, "Expect ')' after for clauses.");
+            self.emit_loop(loop_start);
+            loop_start = increment_start;
+            self.patch_jump(body_jump);
+        }
+
+        self.statement();
+        self.emit_loop(loop_start);
+        if let Some(exit_jump) = exit_jump {
+            self.patch_jump(exit_jump);
+            self.emit(op::POP);
+        }
+        self.end_scope();
+    }
+
+    // ---- expressions ----
+
+    fn expression(&mut self) {
+        self.parse_precedence(Prec::Assignment);
+    }
+
+    fn parse_precedence(&mut self, prec: Prec) {
+        if !self.enter_nesting() {
+            return;
+        }
+        self.advance();
+        let can_assign = prec <= Prec::Assignment;
+        if !self.prefix(self.previous.kind, can_assign) {
+            self.error("Expect expression.");
+            self.leave_nesting();
+            return;
+        }
+        while prec <= Prec::of_infix(self.current.kind) {
+            self.advance();
+            self.infix(self.previous.kind, can_assign);
+        }
+        if can_assign && self.matches(TokenKind::Equal) {
+            self.error("Invalid assignment target.");
+        }
+        self.leave_nesting();
+    }
+
+    /// Compiles a prefix expression; false if the token cannot start one.
+    fn prefix(&mut self, kind: TokenKind, can_assign: bool) -> bool {
+        use TokenKind as T;
+        match kind {
+            T::LeftParen => self.grouping(),
+            T::Minus | T::Bang => self.unary(kind),
+            T::Number => self.number(),
+            T::String => self.string(),
+            T::Nil => self.emit(op::NIL),
+            T::True => self.emit(op::TRUE),
+            T::False => self.emit(op::FALSE),
+            T::Identifier => self.variable(can_assign),
+            T::This => self.this(),
+            T::Super => self.super_(),
+            _ => return false,
+        }
+        true
+    }
+
+    fn infix(&mut self, kind: TokenKind, can_assign: bool) {
+        use TokenKind as T;
+        match kind {
+            T::LeftParen => {
+                let argc = self.argument_list();
+                self.emit2(op::CALL, argc);
+            }
+            T::Dot => self.dot(can_assign),
+            T::And => self.and(),
+            T::Or => self.or(),
+            _ => self.binary(kind),
+        }
+    }
+
+    fn grouping(&mut self) {
+        self.expression();
+        self.consume(TokenKind::RightParen, "Expect ')' after expression.");
+    }
+
+    fn number(&mut self) {
+        let value = self.previous.lexeme.parse::<f64>().unwrap_or(f64::NAN);
+        self.emit_constant(Constant::Number(value));
+    }
+
+    fn string(&mut self) {
+        let lexeme = self.previous.lexeme;
+        let text = &lexeme[1..lexeme.len() - 1];
+        self.emit_constant(Constant::String(text.into()));
+    }
+
+    fn unary(&mut self, kind: TokenKind) {
+        self.parse_precedence(Prec::Unary);
+        self.emit(if kind == TokenKind::Minus {
+            op::NEGATE
+        } else {
+            op::NOT
+        });
+    }
+
+    fn binary(&mut self, kind: TokenKind) {
+        self.parse_precedence(Prec::of_infix(kind).next());
+        use TokenKind as T;
+        match kind {
+            T::BangEqual => self.emit2(op::EQUAL, op::NOT),
+            T::EqualEqual => self.emit(op::EQUAL),
+            T::Greater => self.emit(op::GREATER),
+            T::GreaterEqual => self.emit2(op::LESS, op::NOT),
+            T::Less => self.emit(op::LESS),
+            T::LessEqual => self.emit2(op::GREATER, op::NOT),
+            T::Plus => self.emit(op::ADD),
+            T::Minus => self.emit(op::SUBTRACT),
+            T::Star => self.emit(op::MULTIPLY),
+            T::Slash => self.emit(op::DIVIDE),
+            _ => unreachable!("binary() is only called for binary operators"),
+        }
+    }
+
+    fn and(&mut self) {
+        let end_jump = self.emit_jump(op::JUMP_IF_FALSE);
+        self.emit(op::POP);
+        self.parse_precedence(Prec::And);
+        self.patch_jump(end_jump);
+    }
+
+    fn or(&mut self) {
+        let else_jump = self.emit_jump(op::JUMP_IF_FALSE);
+        let end_jump = self.emit_jump(op::JUMP);
+        self.patch_jump(else_jump);
+        self.emit(op::POP);
+        self.parse_precedence(Prec::Or);
+        self.patch_jump(end_jump);
+    }
+
+    fn argument_list(&mut self) -> u8 {
+        let mut argc: u8 = 0;
+        if !self.check(TokenKind::RightParen) {
+            loop {
+                self.expression();
+                if argc == 255 {
+                    self.error("Can't have more than 255 arguments.");
+                } else {
+                    argc += 1;
+                }
+                if !self.matches(TokenKind::Comma) {
+                    break;
+                }
+            }
+        }
+        self.consume(TokenKind::RightParen, "Expect ')' after arguments.");
+        argc
+    }
+
+    fn dot(&mut self, can_assign: bool) {
+        self.consume(TokenKind::Identifier, "Expect property name after '.'.");
+        let name = self.make_constant(Constant::String(self.previous.lexeme.into()));
+        if can_assign && self.matches(TokenKind::Equal) {
+            self.expression();
+            self.emit2(op::SET_PROPERTY, name);
+        } else if self.matches(TokenKind::LeftParen) {
+            let argc = self.argument_list();
+            self.emit2(op::INVOKE, name);
+            self.emit(argc);
+        } else {
+            self.emit2(op::GET_PROPERTY, name);
+        }
+    }
+
+    fn variable(&mut self, can_assign: bool) {
+        self.named_variable(self.previous, can_assign);
+    }
+
+    fn named_variable(&mut self, name: Token<'src>, can_assign: bool) {
+        let level = self.functions.len() - 1;
+        let (get, set, operand): (u8, u8, Operand) =
+            if let Some(slot) = self.resolve_local(level, name.lexeme) {
+                (op::GET_LOCAL, op::SET_LOCAL, Operand::Byte(slot))
+            } else if let Some(index) = self.resolve_upvalue(level, name.lexeme) {
+                (op::GET_UPVALUE, op::SET_UPVALUE, Operand::Byte(index))
+            } else {
+                let slot = self.global_slot(name.lexeme);
+                (op::GET_GLOBAL, op::SET_GLOBAL, Operand::Wide(slot))
+            };
+        let opcode = if can_assign && self.matches(TokenKind::Equal) {
+            self.expression();
+            set
+        } else {
+            get
+        };
+        match operand {
+            Operand::Byte(b) => self.emit2(opcode, b),
+            Operand::Wide(w) => self.emit_u16(opcode, w),
+        }
+    }
+
+    fn this(&mut self) {
+        if self.classes.is_empty() {
+            self.error("Can't use 'this' outside of a class.");
+            return;
+        }
+        self.variable(false);
+    }
+
+    fn super_(&mut self) {
+        match self.classes.last() {
+            None => self.error("Can't use 'super' outside of a class."),
+            Some(class) if !class.has_superclass => {
+                self.error("Can't use 'super' in a class with no superclass.")
+            }
+            Some(_) => {}
+        }
+        self.consume(TokenKind::Dot, "Expect '.' after 'super'.");
+        self.consume(TokenKind::Identifier, "Expect superclass method name.");
+        let name = self.make_constant(Constant::String(self.previous.lexeme.into()));
+
+        self.named_variable(Token::synthetic("this"), false);
+        if self.matches(TokenKind::LeftParen) {
+            let argc = self.argument_list();
+            self.named_variable(Token::synthetic("super"), false);
+            self.emit2(op::SUPER_INVOKE, name);
+            self.emit(argc);
+        } else {
+            self.named_variable(Token::synthetic("super"), false);
+            self.emit2(op::GET_SUPER, name);
+        }
+    }
+}
+
+enum Operand {
+    Byte(u8),
+    Wide(u16),
+}

@@ -1,0 +1,608 @@
+//! The bytecode interpreter: runs one bounded *slice* of a program.
+//!
+//! # The slice contract
+//!
+//! [`run_slice`] executes at most `fuel` instructions and stops early once the slice has
+//! allocated its byte budget ([`crate::alloc::Allocator::over_budget`]) or the program asked
+//! the host for something ([`crate::vm::Requests`]). Before it returns, every piece of state is
+//! written back into the [`Vm`] root — the current frame's `ip` included — so the host can leave
+//! `mutate_root`, let the collector run, and call `run_slice` again to continue exactly where it
+//! stopped. Lox calls push [`CallFrame`]s onto `vm.frames`; they never recurse on the Rust stack.
+//!
+//! Inside a slice the hot state (the running closure's code and constants, `ip`, the frame's
+//! stack base) is held in locals; it is reloaded from `vm.frames` after every call and return.
+
+use std::io::Write;
+
+use gc_arena::{
+    lock::{Lock, RefLock},
+    Gc, Mutation,
+};
+
+use crate::chunk::op;
+use crate::error::LoxError;
+use crate::natives::NativeCx;
+use crate::object::{
+    upvalue_get, upvalue_set, BoundMethod, Class, Closure, Instance, Proto, Upvalue,
+    UpvalueState,
+};
+use crate::table::Table;
+use crate::value::{Str, Value};
+use crate::vm::{CallFrame, Env, Vm};
+
+/// How a slice ended (errors aside).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SliceEnd {
+    /// The program returned from its top-level code: nothing is left to run.
+    Finished,
+    /// The slice ran out of fuel or allocation budget, or the program made a request: call
+    /// [`run_slice`] again to continue.
+    Yielded,
+}
+
+/// Runs up to `fuel` instructions of the loaded program. On a runtime error the VM's execution
+/// state is reset (globals and strings are kept, as the REPL needs) and the error returned.
+pub fn run_slice<'gc>(
+    mc: &'gc Mutation<'gc>,
+    vm: &mut Vm<'gc>,
+    fuel: u32,
+) -> Result<SliceEnd, LoxError> {
+    vm.env.alloc.begin_slice();
+    match execute(mc, vm, fuel) {
+        Ok(end) => Ok(end),
+        Err(message) => {
+            let trace = stack_trace(vm);
+            vm.reset();
+            Err(LoxError::Runtime { message, trace })
+        }
+    }
+}
+
+/// One line per active call, innermost first, as clox prints them.
+fn stack_trace(vm: &Vm<'_>) -> Vec<String> {
+    vm.frames
+        .iter()
+        .rev()
+        .map(|frame| {
+            let proto = &frame.closure.proto;
+            let line = proto.lines[frame.ip.saturating_sub(1)];
+            format!("[line {line}] in {}", proto.trace_name())
+        })
+        .collect()
+}
+
+fn execute<'gc>(
+    mc: &'gc Mutation<'gc>,
+    vm: &mut Vm<'gc>,
+    mut fuel: u32,
+) -> Result<SliceEnd, String> {
+    let Vm {
+        stack,
+        frames,
+        open_upvalues,
+        globals,
+        env,
+    } = vm;
+    let Some(&frame) = frames.last() else {
+        return Ok(SliceEnd::Finished);
+    };
+    let mut closure: &'gc Closure<'gc> = Gc::as_ref(frame.closure);
+    let mut proto: &'gc Proto<'gc> = Gc::as_ref(closure.proto);
+    let mut code: &'gc [u8] = &proto.code;
+    let mut ip = frame.ip;
+    let mut base = frame.base;
+
+    // Writes the local `ip` back into the running frame.
+    macro_rules! save_ip {
+        () => {
+            frames.last_mut().expect("a frame is running").ip = ip
+        };
+    }
+    // Reloads the locals from the (new) innermost frame after a call or return.
+    macro_rules! load_frame {
+        () => {{
+            let frame = *frames.last().expect("a frame is running");
+            closure = Gc::as_ref(frame.closure);
+            proto = Gc::as_ref(closure.proto);
+            code = &proto.code;
+            ip = frame.ip;
+            base = frame.base;
+        }};
+    }
+    macro_rules! throw {
+        ($($arg:tt)*) => {{
+            save_ip!();
+            return Err(format!($($arg)*));
+        }};
+    }
+    macro_rules! read_byte {
+        () => {{
+            let byte = code[ip];
+            ip += 1;
+            byte
+        }};
+    }
+    macro_rules! read_short {
+        () => {{
+            let value = u16::from_be_bytes([code[ip], code[ip + 1]]);
+            ip += 2;
+            value
+        }};
+    }
+    macro_rules! read_constant {
+        () => {
+            proto.constants[usize::from(read_byte!())]
+        };
+    }
+    macro_rules! read_string {
+        () => {
+            match read_constant!() {
+                Value::String(s) => s,
+                _ => unreachable!("the compiler emits string operands here"),
+            }
+        };
+    }
+    macro_rules! pop {
+        () => {
+            stack.pop().expect("the compiler balances the stack")
+        };
+    }
+    macro_rules! peek {
+        ($distance:expr) => {
+            stack[stack.len() - 1 - $distance]
+        };
+    }
+    macro_rules! set_top {
+        ($value:expr) => {{
+            let value = $value;
+            *stack.last_mut().expect("the compiler balances the stack") = value;
+        }};
+    }
+    macro_rules! numeric {
+        ($op:tt, $wrap:expr) => {{
+            let len = stack.len();
+            match (stack[len - 2], stack[len - 1]) {
+                (Value::Number(a), Value::Number(b)) => {
+                    stack[len - 2] = $wrap(a $op b);
+                    stack.pop();
+                }
+                _ => throw!("Operands must be numbers."),
+            }
+        }};
+    }
+    // Ends the slice after this instruction if it has allocated its budget.
+    macro_rules! check_budget {
+        () => {
+            if env.alloc.over_budget() {
+                fuel = 0;
+            }
+        };
+    }
+
+    loop {
+        if fuel == 0 {
+            save_ip!();
+            return Ok(SliceEnd::Yielded);
+        }
+        fuel -= 1;
+        match read_byte!() {
+            op::CONSTANT => {
+                let value = read_constant!();
+                stack.push(value);
+            }
+            op::NIL => stack.push(Value::Nil),
+            op::TRUE => stack.push(Value::Bool(true)),
+            op::FALSE => stack.push(Value::Bool(false)),
+            op::POP => {
+                pop!();
+            }
+            op::GET_LOCAL => {
+                let slot = usize::from(read_byte!());
+                stack.push(stack[base + slot]);
+            }
+            op::SET_LOCAL => {
+                let slot = usize::from(read_byte!());
+                stack[base + slot] = peek!(0);
+            }
+            op::GET_GLOBAL => {
+                let slot = read_short!();
+                match globals.get(usize::from(slot)) {
+                    Some(Some(value)) => stack.push(*value),
+                    _ => throw!(
+                        "Undefined variable '{}'.",
+                        env.global_names.name(slot)
+                    ),
+                }
+            }
+            op::DEFINE_GLOBAL => {
+                let slot = usize::from(read_short!());
+                let value = pop!();
+                if globals.len() <= slot {
+                    globals.resize(slot + 1, None);
+                }
+                globals[slot] = Some(value);
+            }
+            op::SET_GLOBAL => {
+                let slot = read_short!();
+                let value = peek!(0);
+                match globals.get_mut(usize::from(slot)) {
+                    Some(defined @ Some(_)) => *defined = Some(value),
+                    _ => throw!(
+                        "Undefined variable '{}'.",
+                        env.global_names.name(slot)
+                    ),
+                }
+            }
+            op::GET_UPVALUE => {
+                let index = usize::from(read_byte!());
+                let value = upvalue_get(closure.upvalues[index], stack);
+                stack.push(value);
+            }
+            op::SET_UPVALUE => {
+                let index = usize::from(read_byte!());
+                let value = peek!(0);
+                upvalue_set(mc, closure.upvalues[index], stack, value);
+            }
+            op::GET_PROPERTY => {
+                let name = read_string!();
+                let Value::Instance(instance) = peek!(0) else {
+                    throw!("Only instances have properties.");
+                };
+                let (field, class) = {
+                    let instance = instance.borrow();
+                    (instance.fields.get(name), instance.class)
+                };
+                if let Some(value) = field {
+                    set_top!(value);
+                } else {
+                    match bind_method(mc, env, class, name, peek!(0)) {
+                        Some(bound) => set_top!(bound),
+                        None => throw!("Undefined property '{}'.", name.as_str()),
+                    }
+                    check_budget!();
+                }
+            }
+            op::SET_PROPERTY => {
+                let name = read_string!();
+                let Value::Instance(instance) = peek!(1) else {
+                    throw!("Only instances have fields.");
+                };
+                let value = pop!();
+                instance.borrow_mut(mc).fields.set(name, value);
+                set_top!(value);
+            }
+            op::GET_SUPER => {
+                let name = read_string!();
+                let Value::Class(superclass) = pop!() else {
+                    unreachable!("'super' always holds a class");
+                };
+                match bind_method(mc, env, superclass, name, peek!(0)) {
+                    Some(bound) => set_top!(bound),
+                    None => throw!("Undefined property '{}'.", name.as_str()),
+                }
+                check_budget!();
+            }
+            op::EQUAL => {
+                let b = pop!();
+                let a = peek!(0);
+                set_top!(Value::Bool(a.equals(b)));
+            }
+            op::GREATER => numeric!(>, Value::Bool),
+            op::LESS => numeric!(<, Value::Bool),
+            op::ADD => {
+                let len = stack.len();
+                match (stack[len - 2], stack[len - 1]) {
+                    (Value::Number(a), Value::Number(b)) => {
+                        stack[len - 2] = Value::Number(a + b);
+                        stack.pop();
+                    }
+                    (Value::String(a), Value::String(b)) => {
+                        let joined = concatenate(mc, env, a, b);
+                        stack[len - 2] = Value::String(joined);
+                        stack.pop();
+                        check_budget!();
+                    }
+                    _ => throw!("Operands must be two numbers or two strings."),
+                }
+            }
+            op::SUBTRACT => numeric!(-, Value::Number),
+            op::MULTIPLY => numeric!(*, Value::Number),
+            op::DIVIDE => numeric!(/, Value::Number),
+            op::NOT => set_top!(Value::Bool(peek!(0).is_falsey())),
+            op::NEGATE => match peek!(0) {
+                Value::Number(n) => set_top!(Value::Number(-n)),
+                _ => throw!("Operand must be a number."),
+            },
+            op::PRINT => {
+                let value = pop!();
+                // A closed stdout must not kill the interpreter; clox ignores it too.
+                let _ = writeln!(env.out, "{value}");
+            }
+            op::JUMP => {
+                let offset = usize::from(read_short!());
+                ip += offset;
+            }
+            op::JUMP_IF_FALSE => {
+                let offset = usize::from(read_short!());
+                if peek!(0).is_falsey() {
+                    ip += offset;
+                }
+            }
+            op::LOOP => {
+                let offset = usize::from(read_short!());
+                ip -= offset;
+            }
+            op::CALL => {
+                let argc = read_byte!();
+                save_ip!();
+                let callee = peek!(usize::from(argc));
+                call_value(mc, stack, frames, env, callee, argc)?;
+                load_frame!();
+                check_budget!();
+            }
+            op::INVOKE => {
+                let name = read_string!();
+                let argc = read_byte!();
+                save_ip!();
+                invoke(mc, stack, frames, env, name, argc)?;
+                load_frame!();
+                check_budget!();
+            }
+            op::SUPER_INVOKE => {
+                let name = read_string!();
+                let argc = read_byte!();
+                let Value::Class(superclass) = pop!() else {
+                    unreachable!("'super' always holds a class");
+                };
+                save_ip!();
+                invoke_from_class(stack, frames, env, superclass, name, argc)?;
+                load_frame!();
+            }
+            op::CLOSURE => {
+                let Value::Function(function) = read_constant!() else {
+                    unreachable!("CLOSURE's operand is a function constant");
+                };
+                let mut upvalues = Vec::with_capacity(usize::from(function.upvalue_count));
+                for _ in 0..function.upvalue_count {
+                    let is_local = read_byte!() == 1;
+                    let index = usize::from(read_byte!());
+                    upvalues.push(if is_local {
+                        capture_upvalue(mc, env, open_upvalues, base + index)
+                    } else {
+                        closure.upvalues[index]
+                    });
+                }
+                let new = env.alloc.alloc(
+                    mc,
+                    Closure {
+                        proto: function,
+                        upvalues: upvalues.into_boxed_slice(),
+                    },
+                );
+                stack.push(Value::Closure(new));
+                check_budget!();
+            }
+            op::CLOSE_UPVALUE => {
+                close_upvalues(mc, open_upvalues, stack, stack.len() - 1);
+                pop!();
+            }
+            op::RETURN => {
+                let result = pop!();
+                close_upvalues(mc, open_upvalues, stack, base);
+                frames.pop();
+                stack.truncate(base);
+                if frames.is_empty() {
+                    return Ok(SliceEnd::Finished);
+                }
+                stack.push(result);
+                load_frame!();
+            }
+            op::CLASS => {
+                let name = read_string!();
+                let class = env.alloc.alloc(
+                    mc,
+                    RefLock::new(Class {
+                        name,
+                        methods: Table::default(),
+                    }),
+                );
+                stack.push(Value::Class(class));
+                check_budget!();
+            }
+            op::INHERIT => {
+                let Value::Class(superclass) = peek!(1) else {
+                    throw!("Superclass must be a class.");
+                };
+                let Value::Class(subclass) = peek!(0) else {
+                    unreachable!("INHERIT follows the subclass's CLASS");
+                };
+                let methods = superclass.borrow().methods.clone();
+                subclass.borrow_mut(mc).methods.add_all(&methods);
+                pop!();
+            }
+            op::METHOD => {
+                let name = read_string!();
+                let (Value::Class(class), Value::Closure(method)) = (peek!(1), peek!(0)) else {
+                    unreachable!("METHOD follows a class and a closure");
+                };
+                class.borrow_mut(mc).methods.set(name, method);
+                pop!();
+            }
+            other => throw!("Internal error: unknown opcode {other}."),
+        }
+    }
+}
+
+/// Calls `callee`, which sits below its `argc` arguments on the stack. A Lox function gets a
+/// new frame (the caller reloads it); a native runs to completion here.
+fn call_value<'gc>(
+    mc: &'gc Mutation<'gc>,
+    stack: &mut Vec<Value<'gc>>,
+    frames: &mut Vec<CallFrame<'gc>>,
+    env: &mut Env<'gc>,
+    callee: Value<'gc>,
+    argc: u8,
+) -> Result<(), String> {
+    let callee_slot = stack.len() - usize::from(argc) - 1;
+    match callee {
+        Value::Closure(closure) => call_closure(stack, frames, env, closure, argc),
+        Value::BoundMethod(bound) => {
+            stack[callee_slot] = bound.receiver;
+            call_closure(stack, frames, env, bound.method, argc)
+        }
+        Value::Class(class) => {
+            let instance = env.alloc.alloc(
+                mc,
+                RefLock::new(Instance {
+                    class,
+                    fields: Table::default(),
+                }),
+            );
+            stack[callee_slot] = Value::Instance(instance);
+            let init = class.borrow().methods.get(env.init_string);
+            match init {
+                Some(init) => call_closure(stack, frames, env, init, argc),
+                None if argc != 0 => Err(format!("Expected 0 arguments but got {argc}.")),
+                None => Ok(()),
+            }
+        }
+        Value::Native(native) => {
+            if argc != native.arity {
+                return Err(format!(
+                    "Expected {} arguments but got {argc}.",
+                    native.arity
+                ));
+            }
+            let result = (native.function)(&mut NativeCx { mc, env }, &stack[callee_slot + 1..])?;
+            stack.truncate(callee_slot);
+            stack.push(result);
+            Ok(())
+        }
+        _ => Err("Can only call functions and classes.".to_string()),
+    }
+}
+
+fn call_closure<'gc>(
+    stack: &[Value<'gc>],
+    frames: &mut Vec<CallFrame<'gc>>,
+    env: &Env<'gc>,
+    closure: Gc<'gc, Closure<'gc>>,
+    argc: u8,
+) -> Result<(), String> {
+    let arity = closure.proto.arity;
+    if argc != arity {
+        return Err(format!("Expected {arity} arguments but got {argc}."));
+    }
+    if frames.len() >= env.config.max_frames {
+        return Err("Stack overflow.".to_string());
+    }
+    frames.push(CallFrame {
+        closure,
+        ip: 0,
+        base: stack.len() - usize::from(argc) - 1,
+    });
+    Ok(())
+}
+
+/// `receiver.name(args)`: a field holding a callable wins over a method of the same name.
+fn invoke<'gc>(
+    mc: &'gc Mutation<'gc>,
+    stack: &mut Vec<Value<'gc>>,
+    frames: &mut Vec<CallFrame<'gc>>,
+    env: &mut Env<'gc>,
+    name: Str<'gc>,
+    argc: u8,
+) -> Result<(), String> {
+    let receiver_slot = stack.len() - usize::from(argc) - 1;
+    let Value::Instance(instance) = stack[receiver_slot] else {
+        return Err("Only instances have methods.".to_string());
+    };
+    let (field, class) = {
+        let instance = instance.borrow();
+        (instance.fields.get(name), instance.class)
+    };
+    if let Some(field) = field {
+        stack[receiver_slot] = field;
+        return call_value(mc, stack, frames, env, field, argc);
+    }
+    invoke_from_class(stack, frames, env, class, name, argc)
+}
+
+fn invoke_from_class<'gc>(
+    stack: &[Value<'gc>],
+    frames: &mut Vec<CallFrame<'gc>>,
+    env: &Env<'gc>,
+    class: Gc<'gc, RefLock<Class<'gc>>>,
+    name: Str<'gc>,
+    argc: u8,
+) -> Result<(), String> {
+    let method = class.borrow().methods.get(name);
+    match method {
+        Some(method) => call_closure(stack, frames, env, method, argc),
+        None => Err(format!("Undefined property '{}'.", name.as_str())),
+    }
+}
+
+/// The method `name` of `class` bound to `receiver`, or `None` if the class has no such method.
+fn bind_method<'gc>(
+    mc: &Mutation<'gc>,
+    env: &mut Env<'gc>,
+    class: Gc<'gc, RefLock<Class<'gc>>>,
+    name: Str<'gc>,
+    receiver: Value<'gc>,
+) -> Option<Value<'gc>> {
+    let method = class.borrow().methods.get(name)?;
+    let bound = env.alloc.alloc(mc, BoundMethod { receiver, method });
+    Some(Value::BoundMethod(bound))
+}
+
+fn concatenate<'gc>(mc: &Mutation<'gc>, env: &mut Env<'gc>, a: Str<'gc>, b: Str<'gc>) -> Str<'gc> {
+    let mut joined = String::with_capacity(a.as_str().len() + b.as_str().len());
+    joined.push_str(a.as_str());
+    joined.push_str(b.as_str());
+    env.intern_owned(mc, joined)
+}
+
+/// The open upvalue for stack slot `slot`, created if no closure has captured it yet. Two
+/// closures capturing the same variable share one upvalue.
+fn capture_upvalue<'gc>(
+    mc: &Mutation<'gc>,
+    env: &mut Env<'gc>,
+    open_upvalues: &mut Vec<Upvalue<'gc>>,
+    slot: usize,
+) -> Upvalue<'gc> {
+    let position = open_upvalues.partition_point(|u| open_slot(*u) < slot);
+    if let Some(&existing) = open_upvalues.get(position) {
+        if open_slot(existing) == slot {
+            return existing;
+        }
+    }
+    let upvalue = env.alloc.alloc(mc, Lock::new(UpvalueState::Open(slot)));
+    open_upvalues.insert(position, upvalue);
+    upvalue
+}
+
+/// Closes every open upvalue at or above stack slot `from`: each takes its own copy of the
+/// variable, which outlives the slot.
+fn close_upvalues<'gc>(
+    mc: &Mutation<'gc>,
+    open_upvalues: &mut Vec<Upvalue<'gc>>,
+    stack: &[Value<'gc>],
+    from: usize,
+) {
+    while let Some(&upvalue) = open_upvalues.last() {
+        let slot = open_slot(upvalue);
+        if slot < from {
+            break;
+        }
+        upvalue.set(mc, UpvalueState::Closed(stack[slot]));
+        open_upvalues.pop();
+    }
+}
+
+fn open_slot(upvalue: Upvalue<'_>) -> usize {
+    match upvalue.get() {
+        UpvalueState::Open(slot) => slot,
+        UpvalueState::Closed(_) => unreachable!("only open upvalues are in the open list"),
+    }
+}

@@ -1,0 +1,51 @@
+//! `gclox-interp`: the Lox language on a gc-arena heap.
+//!
+//! Data flows one way: source text → [`scanner`] tokens → [`compiler`] bytecode
+//! ([`chunk::FunctionCode`], host data) → [`load`] arena prototypes → [`exec`] slices of
+//! execution on the [`vm::Vm`] root. Every runtime object is allocated through
+//! [`alloc::Allocator::alloc`].
+
+#![forbid(unsafe_code)]
+
+pub mod alloc;
+pub mod chunk;
+pub mod compiler;
+pub mod error;
+pub mod exec;
+pub mod global_names;
+pub mod intern;
+pub mod load;
+pub mod natives;
+pub mod object;
+pub mod scanner;
+pub mod table;
+pub mod value;
+pub mod vm;
+
+pub use error::LoxError;
+pub use exec::{run_slice, SliceEnd};
+pub use value::Value;
+pub use vm::{Vm, VmConfig};
+
+use gc_arena::Mutation;
+
+/// Compiles `source` and loads it as the program `vm` runs next (a call of the top-level
+/// script with no arguments). Globals compiled earlier keep their slots, so a REPL line sees
+/// earlier definitions.
+pub fn load_program<'gc>(
+    mc: &Mutation<'gc>,
+    vm: &mut Vm<'gc>,
+    source: &str,
+) -> Result<(), LoxError> {
+    let code = compiler::compile(source, &mut vm.env.global_names).map_err(LoxError::Compile)?;
+    vm.sync_globals();
+    let script = load::load_script(mc, &mut vm.env, &code);
+    vm.reset();
+    vm.stack.push(Value::Closure(script));
+    vm.frames.push(vm::CallFrame {
+        closure: script,
+        ip: 0,
+        base: 0,
+    });
+    Ok(())
+}

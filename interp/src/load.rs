@@ -1,0 +1,50 @@
+//! Host-side compiled code → arena prototypes: interns names and string constants and
+//! allocates one [`Proto`] per function, innermost first.
+
+use gc_arena::{Gc, Mutation};
+
+use crate::chunk::{Constant, FunctionCode};
+use crate::object::{Closure, Proto};
+use crate::value::Value;
+use crate::vm::Env;
+
+/// Loads a compiled function and everything it contains.
+pub fn load<'gc>(mc: &Mutation<'gc>, env: &mut Env<'gc>, code: &FunctionCode) -> Gc<'gc, Proto<'gc>> {
+    let constants = code
+        .constants
+        .iter()
+        .map(|c| match c {
+            Constant::Number(n) => Value::Number(*n),
+            Constant::String(s) => Value::String(env.intern(mc, s)),
+            Constant::Function(f) => Value::Function(load(mc, env, f)),
+        })
+        .collect();
+    let name = code.name.as_deref().map(|n| env.intern(mc, n));
+    env.alloc.alloc(
+        mc,
+        Proto {
+            name,
+            arity: code.arity,
+            upvalue_count: code.upvalue_count,
+            code: code.code.clone().into_boxed_slice(),
+            lines: code.lines.clone().into_boxed_slice(),
+            constants,
+        },
+    )
+}
+
+/// Loads a compiled script as a closure ready to be called with no arguments.
+pub fn load_script<'gc>(
+    mc: &Mutation<'gc>,
+    env: &mut Env<'gc>,
+    code: &FunctionCode,
+) -> Gc<'gc, Closure<'gc>> {
+    let proto = load(mc, env, code);
+    env.alloc.alloc(
+        mc,
+        Closure {
+            proto,
+            upvalues: Box::new([]),
+        },
+    )
+}

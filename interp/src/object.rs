@@ -1,0 +1,200 @@
+//! The arena objects a Lox program creates. Immutable objects (strings, prototypes, closures,
+//! natives, bound methods) are plain `Gc`s with no lock; objects the program mutates (classes
+//! gain methods, instances gain fields, upvalues close) sit behind `RefLock`/`Lock`, whose
+//! write barriers keep incremental marking correct.
+
+use gc_arena::{lock::Lock, Collect, Gc, Mutation};
+
+use crate::natives::NativeFn;
+use crate::table::Table;
+use crate::value::{Str, Value};
+
+/// An immutable, interned string with its precomputed hash.
+#[derive(Collect)]
+#[collect(require_static)]
+pub struct LoxStr {
+    hash: u64,
+    text: Box<str>,
+}
+
+impl LoxStr {
+    pub fn new(text: Box<str>) -> Self {
+        LoxStr {
+            hash: hash_str(&text),
+            text,
+        }
+    }
+
+    #[inline]
+    pub fn hash(&self) -> u64 {
+        self.hash
+    }
+
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+/// FNV-1a over the bytes, then a 64-bit finalizer so the top bits (hashbrown's control byte)
+/// are well mixed. Deterministic, so table layouts repeat from run to run.
+pub fn hash_str(text: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in text.as_bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// A function prototype: compiled code and its constants. Immutable once loaded.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct Proto<'gc> {
+    /// `None` for the top-level script.
+    pub name: Option<Str<'gc>>,
+    #[collect(require_static)]
+    pub arity: u8,
+    #[collect(require_static)]
+    pub upvalue_count: u8,
+    #[collect(require_static)]
+    pub code: Box<[u8]>,
+    #[collect(require_static)]
+    pub lines: Box<[u32]>,
+    pub constants: Box<[Value<'gc>]>,
+}
+
+impl Proto<'_> {
+    /// The name a stack trace prints for this function.
+    pub fn trace_name(&self) -> String {
+        match self.name {
+            Some(name) => format!("{}()", name.as_str()),
+            None => "script".to_string(),
+        }
+    }
+}
+
+/// A variable captured by a closure: open while the variable is still a live stack slot,
+/// closed (holding its own copy) once that slot goes out of scope.
+#[derive(Clone, Copy, Collect)]
+#[collect(no_drop)]
+pub enum UpvalueState<'gc> {
+    /// Index of the captured slot in the VM's value stack.
+    Open(usize),
+    Closed(Value<'gc>),
+}
+
+pub type Upvalue<'gc> = Gc<'gc, Lock<UpvalueState<'gc>>>;
+
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct Closure<'gc> {
+    pub proto: Gc<'gc, Proto<'gc>>,
+    pub upvalues: Box<[Upvalue<'gc>]>,
+}
+
+#[derive(Collect)]
+#[collect(require_static)]
+pub struct Native {
+    pub name: &'static str,
+    pub arity: u8,
+    pub function: NativeFn,
+}
+
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct Class<'gc> {
+    pub name: Str<'gc>,
+    pub methods: Table<'gc, Gc<'gc, Closure<'gc>>>,
+}
+
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct Instance<'gc> {
+    pub class: Gc<'gc, gc_arena::lock::RefLock<Class<'gc>>>,
+    pub fields: Table<'gc, Value<'gc>>,
+}
+
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct BoundMethod<'gc> {
+    pub receiver: Value<'gc>,
+    pub method: Gc<'gc, Closure<'gc>>,
+}
+
+/// Bytes an object owns outside its own arena allocation (string text, code, tables). Part of
+/// the footprint the allocation entry point accounts for.
+pub trait OwnedBytes {
+    fn owned_bytes(&self) -> usize {
+        0
+    }
+}
+
+impl OwnedBytes for LoxStr {
+    fn owned_bytes(&self) -> usize {
+        self.text.len()
+    }
+}
+
+impl OwnedBytes for Proto<'_> {
+    fn owned_bytes(&self) -> usize {
+        self.code.len()
+            + self.lines.len() * std::mem::size_of::<u32>()
+            + std::mem::size_of_val::<[Value]>(&self.constants)
+    }
+}
+
+impl OwnedBytes for Closure<'_> {
+    fn owned_bytes(&self) -> usize {
+        std::mem::size_of_val::<[Upvalue]>(&self.upvalues)
+    }
+}
+
+impl<T: Copy> OwnedBytes for Lock<T> {}
+impl OwnedBytes for Native {}
+impl OwnedBytes for BoundMethod<'_> {}
+
+impl<T: OwnedBytes> OwnedBytes for gc_arena::lock::RefLock<T> {
+    fn owned_bytes(&self) -> usize {
+        self.borrow().owned_bytes()
+    }
+}
+
+impl OwnedBytes for Class<'_> {
+    fn owned_bytes(&self) -> usize {
+        self.methods.owned_bytes()
+    }
+}
+
+impl OwnedBytes for Instance<'_> {
+    fn owned_bytes(&self) -> usize {
+        self.fields.owned_bytes()
+    }
+}
+
+/// Reads an upvalue's current value.
+#[inline]
+pub fn upvalue_get<'gc>(upvalue: Upvalue<'gc>, stack: &[Value<'gc>]) -> Value<'gc> {
+    match upvalue.get() {
+        UpvalueState::Open(slot) => stack[slot],
+        UpvalueState::Closed(value) => value,
+    }
+}
+
+/// Writes an upvalue: into the stack slot while open, into the upvalue once closed.
+#[inline]
+pub fn upvalue_set<'gc>(
+    mc: &Mutation<'gc>,
+    upvalue: Upvalue<'gc>,
+    stack: &mut [Value<'gc>],
+    value: Value<'gc>,
+) {
+    match upvalue.get() {
+        UpvalueState::Open(slot) => stack[slot] = value,
+        UpvalueState::Closed(_) => upvalue.set(mc, UpvalueState::Closed(value)),
+    }
+}

@@ -1,0 +1,176 @@
+//! The VM's state — the arena root. Everything a running program needs between two
+//! instructions is here: the value stack, the call frames, the open upvalues, the globals and
+//! the intern table. Nothing lives on the Rust stack across a slice, so the collector can run
+//! between any two slices (see `exec.rs` for the slice loop).
+
+use std::io::Write;
+use std::time::Instant;
+
+use gc_arena::{lock::RefLock, Collect, Finalization, Gc, Mutation};
+use gclox_gc::Finalize;
+
+use crate::alloc::Allocator;
+use crate::global_names::GlobalNames;
+use crate::intern::Interner;
+use crate::object::{Closure, LoxStr, Upvalue};
+use crate::value::{Str, Value};
+
+/// Tunables of one VM.
+#[derive(Debug, Clone)]
+pub struct VmConfig {
+    /// Call depth at which a call fails with "Stack overflow." (clox: 64).
+    pub max_frames: usize,
+    /// Bytes a slice may allocate before yielding to the collector.
+    pub slice_alloc_bytes: usize,
+}
+
+impl Default for VmConfig {
+    fn default() -> Self {
+        VmConfig {
+            max_frames: 4096,
+            slice_alloc_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// One active call.
+#[derive(Clone, Copy, Collect)]
+#[collect(no_drop)]
+pub struct CallFrame<'gc> {
+    pub closure: Gc<'gc, Closure<'gc>>,
+    /// Index of the next instruction in the closure's code (saved when the frame is left).
+    #[collect(require_static)]
+    pub ip: usize,
+    /// Stack index of slot 0 (the callee, or `this` in methods).
+    #[collect(require_static)]
+    pub base: usize,
+}
+
+/// Requests a running program makes of its host, acted on between slices.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Requests {
+    /// Run a full collection before the next slice (the script called `__gc()`).
+    pub collect: bool,
+}
+
+/// Everything the VM needs besides the stacks: what natives and the allocation path see.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct Env<'gc> {
+    pub strings: Gc<'gc, RefLock<Interner<'gc>>>,
+    /// The interned `"init"`, looked up on every class call.
+    pub init_string: Str<'gc>,
+    #[collect(require_static)]
+    pub global_names: GlobalNames,
+    #[collect(require_static)]
+    pub alloc: Allocator,
+    #[collect(require_static)]
+    pub out: Box<dyn Write>,
+    #[collect(require_static)]
+    pub config: VmConfig,
+    #[collect(require_static)]
+    pub requests: Requests,
+    /// When the runtime started: `clock()` counts from here.
+    #[collect(require_static)]
+    pub start: Instant,
+}
+
+impl<'gc> Env<'gc> {
+    /// The interned string with this text, allocating it if needed.
+    pub fn intern(&mut self, mc: &Mutation<'gc>, text: &str) -> Str<'gc> {
+        if let Some(s) = self.strings.borrow().find(mc, text) {
+            return s;
+        }
+        self.intern_new(mc, text.into())
+    }
+
+    /// Like [`Env::intern`] but takes ownership of the text (no copy when it is new).
+    pub fn intern_owned(&mut self, mc: &Mutation<'gc>, text: String) -> Str<'gc> {
+        if let Some(s) = self.strings.borrow().find(mc, &text) {
+            return s;
+        }
+        self.intern_new(mc, text.into_boxed_str())
+    }
+
+    fn intern_new(&mut self, mc: &Mutation<'gc>, text: Box<str>) -> Str<'gc> {
+        let s = self.alloc.alloc(mc, LoxStr::new(text));
+        self.strings.borrow_mut(mc).insert(s);
+        s
+    }
+}
+
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct Vm<'gc> {
+    pub stack: Vec<Value<'gc>>,
+    pub frames: Vec<CallFrame<'gc>>,
+    /// Upvalues still pointing into the stack, ordered by stack slot (ascending).
+    pub open_upvalues: Vec<Upvalue<'gc>>,
+    /// Global slots (see [`GlobalNames`]); `None` until defined.
+    pub globals: Vec<Option<Value<'gc>>>,
+    pub env: Env<'gc>,
+}
+
+impl<'gc> Vm<'gc> {
+    pub fn new(mc: &Mutation<'gc>, config: VmConfig, out: Box<dyn Write>) -> Self {
+        let strings = Gc::new(mc, RefLock::new(Interner::default()));
+        let mut alloc = Allocator::new(config.slice_alloc_bytes);
+        let init = alloc.alloc(mc, LoxStr::new("init".into()));
+        strings.borrow_mut(mc).insert(init);
+        let mut vm = Vm {
+            stack: Vec::with_capacity(1024),
+            frames: Vec::with_capacity(64),
+            open_upvalues: Vec::new(),
+            globals: Vec::new(),
+            env: Env {
+                strings,
+                init_string: init,
+                global_names: GlobalNames::default(),
+                alloc,
+                out,
+                config,
+                requests: Requests::default(),
+                start: Instant::now(),
+            },
+        };
+        crate::natives::define_all(mc, &mut vm);
+        vm
+    }
+
+    /// Defines (or redefines) a global by name.
+    pub fn define_global(&mut self, name: &str, value: Value<'gc>) {
+        let slot = self
+            .env
+            .global_names
+            .slot(name)
+            .expect("the VM defines only a few globals itself");
+        self.sync_globals();
+        self.globals[usize::from(slot)] = Some(value);
+    }
+
+    /// Grows the globals vector to cover every slot the compiler has handed out.
+    pub fn sync_globals(&mut self) {
+        let len = self.env.global_names.len();
+        if self.globals.len() < len {
+            self.globals.resize(len, None);
+        }
+    }
+
+    /// Drops all execution state (after a runtime error), keeping globals and strings.
+    pub fn reset(&mut self) {
+        self.stack.clear();
+        self.frames.clear();
+        self.open_upvalues.clear();
+    }
+
+    /// Whether a program is loaded and not finished.
+    pub fn is_running(&self) -> bool {
+        !self.frames.is_empty()
+    }
+}
+
+impl<'gc> Finalize<'gc> for Vm<'gc> {
+    fn finalize(&self, fc: &Finalization<'gc>) {
+        self.env.strings.borrow_mut(fc).prune(fc);
+    }
+}

@@ -1,0 +1,58 @@
+//! The interactive REPL: line editing and history (rustyline), definitions persisting from
+//! line to line, errors reported without ending the session. A line that ends in the middle
+//! of a statement (an unclosed block, a missing `;`) continues on the next line.
+
+use gclox_interp::LoxError;
+use gclox_runtime::{sink, Config, Runtime};
+use rustyline::error::ReadlineError;
+use rustyline::DefaultEditor;
+
+const HISTORY_FILE: &str = ".gclox_history";
+
+pub fn run(config: Config) -> u8 {
+    let mut editor = match DefaultEditor::new() {
+        Ok(editor) => editor,
+        Err(err) => {
+            eprintln!("gclox: cannot start the REPL: {err}");
+            return 74;
+        }
+    };
+    let history = std::env::var_os("HOME")
+        .map(|home| std::path::Path::new(&home).join(HISTORY_FILE));
+    if let Some(path) = &history {
+        let _ = editor.load_history(path);
+    }
+    let mut runtime = Runtime::new(config, sink::stdout());
+    let mut pending = String::new();
+    loop {
+        let prompt = if pending.is_empty() { "> " } else { "... " };
+        match editor.readline(prompt) {
+            Ok(line) => {
+                pending.push_str(&line);
+                pending.push('\n');
+                match runtime.run_source(&pending) {
+                    Err(LoxError::Compile(errors)) if is_incomplete(&errors) => continue,
+                    Err(err) => eprint!("{err}"),
+                    Ok(()) => {}
+                }
+                let _ = editor.add_history_entry(pending.trim_end());
+                pending.clear();
+            }
+            Err(ReadlineError::Interrupted) => pending.clear(),
+            Err(ReadlineError::Eof) => break,
+            Err(err) => {
+                eprintln!("gclox: {err}");
+                break;
+            }
+        }
+    }
+    if let Some(path) = &history {
+        let _ = editor.save_history(path);
+    }
+    0
+}
+
+/// The input stopped mid-statement: every error is at the end of the input.
+fn is_incomplete(errors: &[String]) -> bool {
+    !errors.is_empty() && errors.iter().all(|e| e.contains("Error at end:"))
+}
