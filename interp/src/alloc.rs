@@ -47,6 +47,14 @@ impl Allocator {
         Gc::new(mc, value)
     }
 
+    /// Accounts for an object's buffer growing after it was allocated (a field table gaining
+    /// room for more entries).
+    #[inline]
+    pub fn grew(&mut self, bytes: usize) {
+        self.bytes += bytes as u64;
+        self.slice_bytes += bytes;
+    }
+
     /// Whether this slice has allocated its budget.
     #[inline]
     pub fn over_budget(&self) -> bool {

@@ -233,7 +233,9 @@ impl<'src> Compiler<'src, '_> {
     // ---- emitting code ----
 
     fn state(&mut self) -> &mut FunctionState<'src> {
-        self.functions.last_mut().expect("a function is always being compiled")
+        self.functions
+            .last_mut()
+            .expect("a function is always being compiled")
     }
 
     fn code(&mut self) -> &mut FunctionCode {

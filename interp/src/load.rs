@@ -9,7 +9,11 @@ use crate::value::Value;
 use crate::vm::Env;
 
 /// Loads a compiled function and everything it contains.
-pub fn load<'gc>(mc: &Mutation<'gc>, env: &mut Env<'gc>, code: &FunctionCode) -> Gc<'gc, Proto<'gc>> {
+pub fn load<'gc>(
+    mc: &Mutation<'gc>,
+    env: &mut Env<'gc>,
+    code: &FunctionCode,
+) -> Gc<'gc, Proto<'gc>> {
     let constants = code
         .constants
         .iter()

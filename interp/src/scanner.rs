@@ -210,7 +210,10 @@ impl<'src> Scanner<'src> {
     }
 
     fn identifier(&mut self) -> Token<'src> {
-        while self.peek().is_some_and(|c| is_alpha(c) || c.is_ascii_digit()) {
+        while self
+            .peek()
+            .is_some_and(|c| is_alpha(c) || c.is_ascii_digit())
+        {
             self.current += 1;
         }
         self.make(keyword(&self.source[self.start..self.current]))

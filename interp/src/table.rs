@@ -38,12 +38,14 @@ impl<'gc, V: Collect<'gc> + Copy> Table<'gc, V> {
         self.position(key).map(|i| self.entries[i].1)
     }
 
-    /// Sets `key` to `value`; returns true if the key was new.
-    pub fn set(&mut self, key: Str<'gc>, value: V) -> bool {
+    /// Sets `key` to `value`. Returns how many bytes the table's buffers grew by (0 unless
+    /// the key was new and a buffer had to grow), for the allocation accounting.
+    pub fn set(&mut self, key: Str<'gc>, value: V) -> usize {
         if let Some(i) = self.position(key) {
             self.entries[i].1 = value;
-            return false;
+            return 0;
         }
+        let before = self.owned_bytes();
         let position = self.entries.len() as u32;
         self.entries.push((key, value));
         if self.entries.len() > LINEAR_MAX {
@@ -55,14 +57,17 @@ impl<'gc, V: Collect<'gc> + Copy> Table<'gc, V> {
                     .insert_unique(key.hash(), position, |&i| entries[i as usize].0.hash());
             }
         }
-        true
+        self.owned_bytes() - before
     }
 
     /// Copies every entry of `other` into this table (clox's `tableAddAll`, for inheritance).
-    pub fn add_all(&mut self, other: &Table<'gc, V>) {
-        for &(key, value) in &other.entries {
-            self.set(key, value);
-        }
+    /// Returns how many bytes the buffers grew by.
+    pub fn add_all(&mut self, other: &Table<'gc, V>) -> usize {
+        other
+            .entries
+            .iter()
+            .map(|&(key, value)| self.set(key, value))
+            .sum()
     }
 
     pub fn len(&self) -> usize {

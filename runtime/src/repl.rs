@@ -17,8 +17,8 @@ pub fn run(config: Config) -> u8 {
             return 74;
         }
     };
-    let history = std::env::var_os("HOME")
-        .map(|home| std::path::Path::new(&home).join(HISTORY_FILE));
+    let history =
+        std::env::var_os("HOME").map(|home| std::path::Path::new(&home).join(HISTORY_FILE));
     if let Some(path) = &history {
         let _ = editor.load_history(path);
     }

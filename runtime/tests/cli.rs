@@ -1,0 +1,166 @@
+//! The `gclox` binary: exit codes, error output, the REPL, and peak memory on cyclic garbage.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn gclox() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_gclox"))
+}
+
+fn temp_script(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gclox-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write script");
+    path
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn run_file(name: &str, source: &str) -> Output {
+    let path = temp_script(name, source);
+    gclox().arg(&path).output().expect("gclox runs")
+}
+
+#[test]
+fn runs_a_file() {
+    let out = run_file("ok.lox", "print 1 + 2;\nprint \"done\";\n");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "3\ndone\n");
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn compile_errors_exit_65() {
+    let out = run_file("compile.lox", "print 1 +;\nvar = 2;\n");
+    assert_eq!(out.status.code(), Some(65));
+    assert_eq!(
+        text(&out.stderr),
+        "[line 1] Error at ';': Expect expression.\n[line 2] Error at '=': Expect variable name.\n"
+    );
+}
+
+#[test]
+fn runtime_errors_exit_70_with_a_stack_trace() {
+    let source =
+        "fun inner() { return -\"x\"; }\nfun outer() { inner(); }\nprint \"before\";\nouter();\n";
+    let out = run_file("runtime.lox", source);
+    assert_eq!(out.status.code(), Some(70));
+    assert_eq!(
+        text(&out.stdout),
+        "before\n",
+        "output before the error is kept"
+    );
+    assert_eq!(
+        text(&out.stderr),
+        "Operand must be a number.\n[line 1] in inner()\n[line 2] in outer()\n[line 4] in script\n"
+    );
+}
+
+#[test]
+fn unreadable_file_exits_74() {
+    let out = gclox()
+        .arg("/nonexistent/dir/x.lox")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(74));
+    assert_eq!(
+        text(&out.stderr),
+        "Could not open file \"/nonexistent/dir/x.lox\".\n"
+    );
+}
+
+#[test]
+fn usage_errors_exit_64_with_one_line() {
+    for args in [
+        &["--no-such-flag"][..],
+        &["a.lox", "b.lox"],
+        &["--max-frames", "zero"],
+    ] {
+        let out = gclox().args(args).output().expect("runs");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn help_documents_every_flag() {
+    let out = gclox().arg("--help").output().expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout);
+    for flag in [
+        "--max-frames",
+        "--slice-instructions",
+        "--slice-alloc",
+        "--stats",
+    ] {
+        assert!(help.contains(flag), "--help lacks {flag}");
+    }
+}
+
+#[test]
+fn stack_overflow_depth_is_configurable() {
+    let path = temp_script(
+        "deep.lox",
+        "fun f(n) { if (n == 0) return 0; return f(n - 1); }\nprint f(100);\n",
+    );
+    let ok = gclox().arg(&path).output().expect("runs");
+    assert_eq!(text(&ok.stdout), "0\n");
+    let shallow = gclox()
+        .args(["--max-frames", "50"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(shallow.status.code(), Some(70));
+    assert!(text(&shallow.stderr).starts_with("Stack overflow.\n"));
+}
+
+#[test]
+fn repl_keeps_definitions_and_survives_errors() {
+    let mut child = gclox()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("HOME", std::env::temp_dir())
+        .spawn()
+        .expect("REPL starts");
+    let input = "var a = 20;\nprint nope;\nfun add(b) {\n  return a + b;\n}\nprint add(22);\nprint (;\nprint a;\n";
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
+    let out = child
+        .wait_with_output()
+        .expect("REPL exits at end of input");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "42\n20\n");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("Undefined variable 'nope'."), "{stderr}");
+    assert!(
+        stderr.contains("Error at ';': Expect expression."),
+        "{stderr}"
+    );
+}
+
+/// Peak RSS of the binary on cyclic garbage: the program allocates ~0.5 GB in total.
+#[test]
+fn peak_rss_stays_small_on_cyclic_garbage() {
+    let program = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/cycles/doubly_linked.lox");
+    let out = gclox().arg("--stats").arg(program).output().expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = text(&out.stderr);
+    let Some(kib) = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("gclox: peak RSS "))
+        .and_then(|l| l.trim_end_matches(" KiB").parse::<u64>().ok())
+    else {
+        panic!("no peak RSS line in {stderr}");
+    };
+    assert!(kib < 64 * 1024, "peak RSS {kib} KiB");
+}
