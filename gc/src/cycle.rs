@@ -6,14 +6,15 @@
 
 use std::time::Duration;
 
-/// What a single collector step spent its time on. A step that finishes marking and goes on
-/// to sweep counts as [`StepKind::MarkTermination`].
+use crate::pacer::CyclePlan;
+
+/// What a single collector step spent its time on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepKind {
     /// Marking only: gray objects traced, the cycle is still in its mark phase.
     Mark,
     /// The step in which the gray queue ran dry: finalization (weak tables pruned) ran and
-    /// sweeping started.
+    /// sweeping started. In `stw` mode and for full collections the same step also sweeps.
     MarkTermination,
     /// Sweeping only: unmarked objects freed, marked objects turned white again.
     Sweep,
@@ -26,6 +27,8 @@ pub struct CycleRecord {
     pub number: u64,
     /// Whether the script or the host asked for this cycle (Go's `(forced)`).
     pub forced: bool,
+    /// The pacer's plan, fixed when the cycle started.
+    pub plan: CyclePlan,
     /// When the first step of the cycle began.
     pub start: Duration,
     /// When marking finished (the gray queue ran dry and finalization ran).
@@ -34,24 +37,42 @@ pub struct CycleRecord {
     pub end: Duration,
     /// Number of collector steps (pauses) this cycle took.
     pub steps: u32,
-    /// Summed wall time of the steps spent marking, including the mark-termination step.
-    pub mark_time: Duration,
-    /// Summed wall time of the steps spent only sweeping.
+    /// Duration of the cycle's first step, when it did not also end marking (gctrace `a`).
+    pub first_step: Duration,
+    /// Wall time between the first step's end and the mark-termination step's start, mutator
+    /// time included (gctrace `b`).
+    pub concurrent_mark: Duration,
+    /// Summed duration of the marking steps between the first and the last (gctrace `e`).
+    pub mark_assist: Duration,
+    /// Duration of the step that ended marking (gctrace `c`; in `stw` mode the whole cycle).
+    pub mark_termination: Duration,
+    /// Summed duration of the steps spent only sweeping.
     pub sweep_time: Duration,
     /// Longest single step of the cycle.
     pub longest_step: Duration,
-    /// Live gc-arena objects when the cycle started.
-    pub objects_before: usize,
-    /// Live gc-arena objects when marking ended.
-    pub objects_at_mark_end: usize,
-    /// Live gc-arena objects when the cycle ended.
-    pub objects_after: usize,
+    /// Live objects when the cycle started, when marking ended, and when the cycle ended.
+    pub objects_before: u64,
+    pub objects_at_mark_end: u64,
+    pub objects_after: u64,
+    /// Live heap bytes when the cycle started (gctrace `X`), when marking ended (`Y`), and the
+    /// bytes that survived the cycle (`Z`: `Y` minus what the sweep freed).
+    pub heap_start: u64,
+    pub heap_mark_end: u64,
+    pub heap_marked: u64,
+    /// Bytes and objects this cycle's sweep freed.
+    pub bytes_freed: u64,
+    pub objects_freed: u64,
+    /// Mark work done, in objects traced (requested work units while marking).
+    pub objects_traced: u64,
+    /// Bytes of the VM's value stack and call frames, and of its globals, at cycle start.
+    pub stack_bytes: u64,
+    pub globals_bytes: u64,
 }
 
 impl CycleRecord {
     /// Sum of the wall time of every step of the cycle: the time the mutator was paused for it.
     pub fn pause_total(&self) -> Duration {
-        self.mark_time + self.sweep_time
+        self.first_step + self.mark_assist + self.mark_termination + self.sweep_time
     }
 }
 

@@ -1,19 +1,29 @@
 //! `gclox-gc` drives the gc-arena collector for gclox.
 //!
-//! gc-arena does the marking and sweeping; this crate decides *when* it runs, tells which phase
-//! each unit of work belongs to, and times every step. It is generic over the arena's root and
-//! knows nothing about Lox: the interpreter hands it an arena root that implements
-//! [`Finalize`], and calls [`Heap::step`] between slices of execution.
+//! gc-arena does the marking and sweeping; this crate decides *when* it runs and *how much* it
+//! does per step (the pacer), keeps exact byte accounting, tells which phase each unit of work
+//! belongs to, times every step, and writes Go-shaped telemetry. It is generic over the arena's
+//! root and knows nothing about Lox.
 //!
 //! - [`heap`]: the [`Heap`] driver (owns the arena, runs collector steps, forced collections).
-//! - [`cycle`]: what one collection cycle did ([`CycleRecord`]) and the running totals
-//!   ([`GcTotals`]).
+//! - [`pacer`]: the pacer's model and formulas ([`GcConfig`], [`Pacer`]).
+//! - [`accounting`]: bytes and objects allocated, freed and live, per heap.
+//! - [`cycle`]: what one cycle did ([`CycleRecord`]) and the running totals ([`GcTotals`]).
+//! - [`memstats`]: Go-named statistics ([`MemStats`]) and the pause record.
+//! - [`gctrace`]: the gctrace and pacer-trace line formats.
 
 #![forbid(unsafe_code)]
 
+pub mod accounting;
 pub mod cycle;
+pub mod gctrace;
 pub mod heap;
+pub mod memstats;
+pub mod pacer;
 
+pub use accounting::{note_freed, Accounting};
 pub use cycle::{CycleRecord, GcTotals, StepKind};
 pub use gc_arena;
-pub use heap::{Finalize, Heap};
+pub use heap::{Heap, HeapRoot, Telemetry};
+pub use memstats::{MemStats, SharedStats};
+pub use pacer::{GcConfig, GcMode, Pacer};

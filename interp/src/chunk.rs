@@ -81,7 +81,7 @@ pub struct FunctionCode {
     /// `None` for the top-level script.
     pub name: Option<Box<str>>,
     pub arity: u8,
-    pub upvalue_count: u8,
+    pub upvalue_count: u16,
     pub code: Vec<u8>,
     /// Source line of each code byte.
     pub lines: Vec<u32>,

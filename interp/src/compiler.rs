@@ -345,7 +345,7 @@ impl<'src> Compiler<'src, '_> {
         self.emit_return();
         let state = self.functions.pop().expect("begin_function pushed it");
         let mut code = state.code;
-        code.upvalue_count = state.upvalues.len() as u8;
+        code.upvalue_count = state.upvalues.len() as u16;
         (code, state.upvalues)
     }
 

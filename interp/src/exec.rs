@@ -19,11 +19,13 @@ use gc_arena::{
     Gc, Mutation,
 };
 
+use crate::alloc::{footprint, Reservation};
 use crate::chunk::op;
 use crate::error::LoxError;
 use crate::natives::NativeCx;
 use crate::object::{
-    upvalue_get, upvalue_set, BoundMethod, Class, Closure, Instance, Proto, Upvalue, UpvalueState,
+    upvalue_close, upvalue_get, upvalue_set, BoundMethod, Class, Closure, Instance, LoxStr, Proto,
+    Upvalue, UpvalueCell, UpvalueState,
 };
 use crate::table::Table;
 use crate::value::{Str, Value};
@@ -58,7 +60,7 @@ pub fn run_slice<'gc>(
 }
 
 /// One line per active call, innermost first, as clox prints them.
-fn stack_trace(vm: &Vm<'_>) -> Vec<String> {
+pub(crate) fn stack_trace(vm: &Vm<'_>) -> Vec<String> {
     vm.frames
         .iter()
         .rev()
@@ -307,6 +309,18 @@ fn execute_with<'gc>(
                         stack.pop();
                     }
                     (Value::String(a), Value::String(b)) => {
+                        let size = footprint::<LoxStr>(a.as_str().len() + b.as_str().len());
+                        match env.alloc.reserve(size) {
+                            Reservation::Granted => {}
+                            Reservation::CollectFirst => {
+                                // Re-run this ADD after a full collection.
+                                env.requests.collect_for_memory = true;
+                                ip -= 1;
+                                save_ip!();
+                                return Ok(SliceEnd::Yielded);
+                            }
+                            Reservation::OutOfMemory => throw!("Out of memory."),
+                        }
                         let joined = concatenate(mc, env, a, b);
                         stack[len - 2] = Value::String(joined);
                         stack.pop();
@@ -600,7 +614,12 @@ fn capture_upvalue<'gc>(
             return existing;
         }
     }
-    let upvalue = env.alloc.alloc(mc, Lock::new(UpvalueState::Open(slot)));
+    let upvalue = env.alloc.alloc(
+        mc,
+        UpvalueCell {
+            state: Lock::new(UpvalueState::Open(slot)),
+        },
+    );
     open_upvalues.insert(position, upvalue);
     upvalue
 }
@@ -618,13 +637,13 @@ fn close_upvalues<'gc>(
         if slot < from {
             break;
         }
-        upvalue.set(mc, UpvalueState::Closed(stack[slot]));
+        upvalue_close(mc, upvalue, stack[slot]);
         open_upvalues.pop();
     }
 }
 
 fn open_slot(upvalue: Upvalue<'_>) -> usize {
-    match upvalue.get() {
+    match upvalue.state.get() {
         UpvalueState::Open(slot) => slot,
         UpvalueState::Closed(_) => unreachable!("only open upvalues are in the open list"),
     }

@@ -1,7 +1,17 @@
 //! Native functions: Rust functions callable from Lox. A native runs to completion inside one
 //! instruction; it never calls back into Lox, so it never needs the Rust stack across a slice.
-//! Natives that need the host (a forced collection) set a [`crate::vm::Requests`] flag, which
-//! ends the slice; the host acts on it before the next one.
+//! Natives that need the host (a forced collection, a new gogc) set a
+//! [`crate::vm::Requests`] field and end the slice; the host acts on it before the next
+//! instruction.
+//!
+//! | native | what it does |
+//! |---|---|
+//! | `clock()` | seconds since the runtime started |
+//! | `__gc()` | a full, forced collection (Go's `runtime.GC()`); returns nil |
+//! | `__memstat(name)` | a collector statistic by its Go name, e.g. `"HeapAlloc"`, `"NumGC"` |
+//! | `__setgcpercent(n)` | sets gogc (negative: off), returns the previous value (Go's `debug.SetGCPercent`) |
+//!
+//! The `__` prefix keeps these out of the way of ordinary Lox programs' names.
 
 use gc_arena::Mutation;
 
@@ -20,10 +30,34 @@ pub struct NativeCx<'gc, 'a> {
 pub type NativeFn =
     for<'gc, 'a> fn(&mut NativeCx<'gc, 'a>, &[Value<'gc>]) -> Result<Value<'gc>, String>;
 
+/// Every native: name, arity, function.
+const NATIVES: [(&str, u8, NativeFn); 4] = [
+    ("clock", 0, clock),
+    ("__gc", 0, gc),
+    ("__memstat", 1, memstat),
+    ("__setgcpercent", 1, set_gc_percent),
+];
+
+/// The names `__memstat` accepts.
+pub const MEMSTAT_NAMES: [&str; 13] = [
+    "HeapAlloc",
+    "TotalAlloc",
+    "Mallocs",
+    "Frees",
+    "HeapObjects",
+    "NextGC",
+    "LastGC",
+    "NumGC",
+    "NumForcedGC",
+    "NumPauses",
+    "PauseTotalNs",
+    "PauseMaxNs",
+    "GOGC",
+];
+
 /// Defines every native as a global of `vm`.
 pub fn define_all<'gc>(mc: &Mutation<'gc>, vm: &mut Vm<'gc>) {
-    let natives: [(&'static str, u8, NativeFn); 1] = [("clock", 0, clock)];
-    for (name, arity, function) in natives {
+    for (name, arity, function) in NATIVES {
         let native = vm.env.alloc.alloc(
             mc,
             Native {
@@ -39,4 +73,60 @@ pub fn define_all<'gc>(mc: &Mutation<'gc>, vm: &mut Vm<'gc>) {
 /// `clock()`: seconds since the runtime started, as a number.
 fn clock<'gc>(cx: &mut NativeCx<'gc, '_>, _args: &[Value<'gc>]) -> Result<Value<'gc>, String> {
     Ok(Value::Number(cx.env.start.elapsed().as_secs_f64()))
+}
+
+/// `__gc()`: asks the host for a full collection before the next instruction.
+fn gc<'gc>(cx: &mut NativeCx<'gc, '_>, _args: &[Value<'gc>]) -> Result<Value<'gc>, String> {
+    cx.env.requests.collect = true;
+    cx.env.alloc.end_slice();
+    Ok(Value::Nil)
+}
+
+/// `__memstat(name)`: one collector statistic.
+fn memstat<'gc>(cx: &mut NativeCx<'gc, '_>, args: &[Value<'gc>]) -> Result<Value<'gc>, String> {
+    let Value::String(name) = args[0] else {
+        return Err("__memstat takes a statistic's name.".to_string());
+    };
+    let a = cx.env.alloc.accounting();
+    let s = &cx.env.gc_stats;
+    let value = match name.as_str() {
+        "HeapAlloc" => a.live_bytes() as f64,
+        "TotalAlloc" => a.total_alloc() as f64,
+        "Mallocs" => a.mallocs() as f64,
+        "Frees" => a.frees() as f64,
+        "HeapObjects" => a.live_objects() as f64,
+        "NextGC" => s.next_gc.get() as f64,
+        "LastGC" => s.last_gc.get() as f64,
+        "NumGC" => s.num_gc.get() as f64,
+        "NumForcedGC" => s.num_forced_gc.get() as f64,
+        "NumPauses" => s.num_pauses.get() as f64,
+        "PauseTotalNs" => s.pause_total_ns.get() as f64,
+        "PauseMaxNs" => s.pause_max_ns.get() as f64,
+        "GOGC" => s.gogc.get() as f64,
+        other => {
+            return Err(format!(
+                "Unknown statistic '{other}' (one of {}).",
+                MEMSTAT_NAMES.join(", ")
+            ))
+        }
+    };
+    Ok(Value::Number(value))
+}
+
+/// `__setgcpercent(n)`: sets gogc (negative: off); returns the previous value (-1 for off).
+fn set_gc_percent<'gc>(
+    cx: &mut NativeCx<'gc, '_>,
+    args: &[Value<'gc>],
+) -> Result<Value<'gc>, String> {
+    let Value::Number(n) = args[0] else {
+        return Err("__setgcpercent takes a number.".to_string());
+    };
+    if n.is_nan() || n > f64::from(u32::MAX) {
+        return Err("gogc must be a percentage below 2^32, or negative for off.".to_string());
+    }
+    let new = if n < 0.0 { None } else { Some(n as u32) };
+    let old = cx.env.gc_stats.gogc.replace(new.map_or(-1, i64::from));
+    cx.env.requests.set_gogc = Some(new);
+    cx.env.alloc.end_slice();
+    Ok(Value::Number(old as f64))
 }

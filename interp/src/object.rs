@@ -3,7 +3,10 @@
 //! gain methods, instances gain fields, upvalues close) sit behind `RefLock`/`Lock`, whose
 //! write barriers keep incremental marking correct.
 
-use gc_arena::{lock::Lock, Collect, Gc, Mutation};
+use gc_arena::{barrier::unlock, lock::Lock, lock::RefLock, Collect, Gc, Mutation};
+use gclox_gc::note_freed;
+
+use crate::alloc::footprint;
 
 use crate::natives::NativeFn;
 use crate::table::Table;
@@ -53,14 +56,14 @@ pub fn hash_str(text: &str) -> u64 {
 
 /// A function prototype: compiled code and its constants. Immutable once loaded.
 #[derive(Collect)]
-#[collect(no_drop)]
+#[collect(unsafe_drop)]
 pub struct Proto<'gc> {
     /// `None` for the top-level script.
     pub name: Option<Str<'gc>>,
     #[collect(require_static)]
     pub arity: u8,
     #[collect(require_static)]
-    pub upvalue_count: u8,
+    pub upvalue_count: u16,
     #[collect(require_static)]
     pub code: Box<[u8]>,
     #[collect(require_static)]
@@ -88,10 +91,18 @@ pub enum UpvalueState<'gc> {
     Closed(Value<'gc>),
 }
 
-pub type Upvalue<'gc> = Gc<'gc, Lock<UpvalueState<'gc>>>;
+/// The arena object behind an upvalue (a struct rather than a bare `Lock` so that it can
+/// report its footprint when dropped).
+#[derive(Collect)]
+#[collect(unsafe_drop)]
+pub struct UpvalueCell<'gc> {
+    pub state: Lock<UpvalueState<'gc>>,
+}
+
+pub type Upvalue<'gc> = Gc<'gc, UpvalueCell<'gc>>;
 
 #[derive(Collect)]
-#[collect(no_drop)]
+#[collect(unsafe_drop)]
 pub struct Closure<'gc> {
     pub proto: Gc<'gc, Proto<'gc>>,
     pub upvalues: Box<[Upvalue<'gc>]>,
@@ -106,21 +117,21 @@ pub struct Native {
 }
 
 #[derive(Collect)]
-#[collect(no_drop)]
+#[collect(unsafe_drop)]
 pub struct Class<'gc> {
     pub name: Str<'gc>,
     pub methods: Table<'gc, Gc<'gc, Closure<'gc>>>,
 }
 
 #[derive(Collect)]
-#[collect(no_drop)]
+#[collect(unsafe_drop)]
 pub struct Instance<'gc> {
-    pub class: Gc<'gc, gc_arena::lock::RefLock<Class<'gc>>>,
+    pub class: Gc<'gc, RefLock<Class<'gc>>>,
     pub fields: Table<'gc, Value<'gc>>,
 }
 
 #[derive(Collect)]
-#[collect(no_drop)]
+#[collect(unsafe_drop)]
 pub struct BoundMethod<'gc> {
     pub receiver: Value<'gc>,
     pub method: Gc<'gc, Closure<'gc>>,
@@ -154,11 +165,11 @@ impl OwnedBytes for Closure<'_> {
     }
 }
 
-impl<T: Copy> OwnedBytes for Lock<T> {}
+impl OwnedBytes for UpvalueCell<'_> {}
 impl OwnedBytes for Native {}
 impl OwnedBytes for BoundMethod<'_> {}
 
-impl<T: OwnedBytes> OwnedBytes for gc_arena::lock::RefLock<T> {
+impl<T: OwnedBytes> OwnedBytes for RefLock<T> {
     fn owned_bytes(&self) -> usize {
         self.borrow().owned_bytes()
     }
@@ -179,7 +190,7 @@ impl OwnedBytes for Instance<'_> {
 /// Reads an upvalue's current value.
 #[inline]
 pub fn upvalue_get<'gc>(upvalue: Upvalue<'gc>, stack: &[Value<'gc>]) -> Value<'gc> {
-    match upvalue.get() {
+    match upvalue.state.get() {
         UpvalueState::Open(slot) => stack[slot],
         UpvalueState::Closed(value) => value,
     }
@@ -193,8 +204,67 @@ pub fn upvalue_set<'gc>(
     stack: &mut [Value<'gc>],
     value: Value<'gc>,
 ) {
-    match upvalue.get() {
+    match upvalue.state.get() {
         UpvalueState::Open(slot) => stack[slot] = value,
-        UpvalueState::Closed(_) => upvalue.set(mc, UpvalueState::Closed(value)),
+        UpvalueState::Closed(_) => upvalue_close(mc, upvalue, value),
+    }
+}
+
+/// Stores `value` as the upvalue's own (closed) value, with the write barrier.
+#[inline]
+pub fn upvalue_close<'gc>(mc: &Mutation<'gc>, upvalue: Upvalue<'gc>, value: Value<'gc>) {
+    unlock!(Gc::write(mc, upvalue), UpvalueCell, state).set(UpvalueState::Closed(value));
+}
+
+// Every object reports the footprint it was accounted with when it is dropped (see
+// `alloc.rs`). These `Drop`s read only sizes and capacities, never a `Gc` pointer, as
+// `#[collect(unsafe_drop)]` requires.
+
+impl Drop for LoxStr {
+    fn drop(&mut self) {
+        note_freed(footprint::<LoxStr>(self.owned_bytes()));
+    }
+}
+
+impl Drop for Proto<'_> {
+    fn drop(&mut self) {
+        note_freed(footprint::<Self>(self.owned_bytes()));
+    }
+}
+
+impl Drop for Closure<'_> {
+    fn drop(&mut self) {
+        note_freed(footprint::<Self>(self.owned_bytes()));
+    }
+}
+
+impl Drop for UpvalueCell<'_> {
+    fn drop(&mut self) {
+        note_freed(footprint::<Self>(0));
+    }
+}
+
+impl Drop for Native {
+    fn drop(&mut self) {
+        note_freed(footprint::<Native>(0));
+    }
+}
+
+impl Drop for BoundMethod<'_> {
+    fn drop(&mut self) {
+        note_freed(footprint::<Self>(0));
+    }
+}
+
+// Classes and instances are allocated as `RefLock<T>`: report that size.
+impl Drop for Class<'_> {
+    fn drop(&mut self) {
+        note_freed(footprint::<RefLock<Self>>(self.owned_bytes()));
+    }
+}
+
+impl Drop for Instance<'_> {
+    fn drop(&mut self) {
+        note_freed(footprint::<RefLock<Self>>(self.owned_bytes()));
     }
 }

@@ -85,7 +85,7 @@ impl<'gc, V: Collect<'gc> + Copy> Table<'gc, V> {
     /// Heap bytes owned by the table's buffers.
     pub fn owned_bytes(&self) -> usize {
         self.entries.capacity() * std::mem::size_of::<(Str<'gc>, V)>()
-            + self.index.capacity() * (std::mem::size_of::<u32>() + 1)
+            + self.index.allocation_size()
     }
 
     #[inline]

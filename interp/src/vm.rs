@@ -4,10 +4,11 @@
 //! between any two slices (see `exec.rs` for the slice loop).
 
 use std::io::Write;
+use std::rc::Rc;
 use std::time::Instant;
 
 use gc_arena::{lock::RefLock, Collect, Finalization, Gc, Mutation};
-use gclox_gc::Finalize;
+use gclox_gc::{Accounting, HeapRoot, SharedStats};
 
 use crate::alloc::Allocator;
 use crate::global_names::GlobalNames;
@@ -46,11 +47,17 @@ pub struct CallFrame<'gc> {
     pub base: usize,
 }
 
-/// Requests a running program makes of its host, acted on between slices.
+/// Requests a running program makes of its host, acted on between slices. A native that
+/// makes one also ends the slice, so the host acts before the next instruction.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Requests {
     /// Run a full collection before the next slice (the script called `__gc()`).
     pub collect: bool,
+    /// Run a full collection, then retry the instruction that could not reserve memory
+    /// under the hard heap limit.
+    pub collect_for_memory: bool,
+    /// Set gogc (`None`: off), as `__setgcpercent` asked.
+    pub set_gogc: Option<Option<u32>>,
 }
 
 /// Everything the VM needs besides the stacks: what natives and the allocation path see.
@@ -70,6 +77,9 @@ pub struct Env<'gc> {
     pub config: VmConfig,
     #[collect(require_static)]
     pub requests: Requests,
+    /// Collector counters the heap publishes (read by the `__memstat` native).
+    #[collect(require_static)]
+    pub gc_stats: Rc<SharedStats>,
     /// When the runtime started: `clock()` counts from here.
     #[collect(require_static)]
     pub start: Instant,
@@ -112,9 +122,18 @@ pub struct Vm<'gc> {
 }
 
 impl<'gc> Vm<'gc> {
-    pub fn new(mc: &Mutation<'gc>, config: VmConfig, out: Box<dyn Write>) -> Self {
+    /// A VM whose allocations are charged to `accounting`, failing allocations that cannot fit
+    /// under `max_heap` bytes.
+    pub fn new(
+        mc: &Mutation<'gc>,
+        config: VmConfig,
+        out: Box<dyn Write>,
+        accounting: Rc<Accounting>,
+        gc_stats: Rc<SharedStats>,
+        max_heap: Option<u64>,
+    ) -> Self {
         let strings = Gc::new(mc, RefLock::new(Interner::default()));
-        let mut alloc = Allocator::new(config.slice_alloc_bytes);
+        let mut alloc = Allocator::new(accounting, config.slice_alloc_bytes, max_heap);
         let init = alloc.alloc(mc, LoxStr::new("init".into()));
         strings.borrow_mut(mc).insert(init);
         let mut vm = Vm {
@@ -130,6 +149,7 @@ impl<'gc> Vm<'gc> {
                 out,
                 config,
                 requests: Requests::default(),
+                gc_stats,
                 start: Instant::now(),
             },
         };
@@ -163,14 +183,34 @@ impl<'gc> Vm<'gc> {
         self.open_upvalues.clear();
     }
 
+    /// Ends the running program with a runtime error at its current instruction (the host's
+    /// way to fail it, e.g. `Out of memory.`): builds the stack trace, then resets.
+    pub fn fail(&mut self, message: &str) -> crate::LoxError {
+        let trace = crate::exec::stack_trace(self);
+        self.reset();
+        crate::LoxError::Runtime {
+            message: message.to_string(),
+            trace,
+        }
+    }
+
     /// Whether a program is loaded and not finished.
     pub fn is_running(&self) -> bool {
         !self.frames.is_empty()
     }
 }
 
-impl<'gc> Finalize<'gc> for Vm<'gc> {
+impl<'gc> HeapRoot<'gc> for Vm<'gc> {
     fn finalize(&self, fc: &Finalization<'gc>) {
         self.env.strings.borrow_mut(fc).prune(fc);
+    }
+
+    fn stack_bytes(&self) -> usize {
+        self.stack.capacity() * std::mem::size_of::<Value>()
+            + self.frames.capacity() * std::mem::size_of::<CallFrame>()
+    }
+
+    fn globals_bytes(&self) -> usize {
+        self.globals.capacity() * std::mem::size_of::<Option<Value>>()
     }
 }

@@ -16,7 +16,7 @@ pub mod sink;
 use std::io::Write;
 
 use gc_arena::Rootable;
-use gclox_gc::{CycleRecord, GcTotals, Heap};
+use gclox_gc::{CycleRecord, GcConfig, GcTotals, Heap, MemStats, Telemetry};
 use gclox_interp::{load_program, run_slice, LoxError, SliceEnd, Vm, VmConfig};
 
 pub use gclox_interp::error::{EXIT_COMPILE_ERROR, EXIT_RUNTIME_ERROR};
@@ -28,6 +28,7 @@ pub type VmRoot = Rootable![Vm<'_>];
 #[derive(Debug, Clone)]
 pub struct Config {
     pub vm: VmConfig,
+    pub gc: GcConfig,
     /// Instructions a slice may execute before it yields to the collector.
     pub slice_instructions: u32,
 }
@@ -36,6 +37,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             vm: VmConfig::default(),
+            gc: GcConfig::default(),
             slice_instructions: 1024,
         }
     }
@@ -65,9 +67,27 @@ pub struct Runtime {
 impl Runtime {
     /// A fresh runtime whose `print` output goes to `out`.
     pub fn new(config: Config, out: Box<dyn Write>) -> Self {
-        let vm_config = config.vm.clone();
-        let heap = Heap::new(move |mc| Vm::new(mc, vm_config, out));
+        let mut vm_config = config.vm.clone();
+        if config.gc.stress {
+            // Every allocating instruction ends its slice; the heap then collects fully.
+            vm_config.slice_alloc_bytes = 1;
+        }
+        let max_heap = config.gc.max_heap;
+        let heap = Heap::new(config.gc.clone(), move |mc, accounting, stats| {
+            Vm::new(mc, vm_config, out, accounting, stats, max_heap)
+        });
         Runtime { heap, config }
+    }
+
+    /// Sends gctrace (level 1 or 2) and/or the pacer trace to `out` (`gctrace` 0 and
+    /// `pacertrace` false turn telemetry off).
+    pub fn set_gctrace(&mut self, gctrace: u8, pacertrace: bool, out: Box<dyn Write>) {
+        let telemetry = (gctrace > 0 || pacertrace).then_some(Telemetry {
+            gctrace,
+            pacertrace,
+            out,
+        });
+        self.heap.set_telemetry(telemetry);
     }
 
     /// Compiles and runs `source` to completion. Globals persist across calls, so a REPL runs
@@ -84,18 +104,27 @@ impl Runtime {
     fn run_loaded(&mut self) -> Result<(), LoxError> {
         let fuel = self.config.slice_instructions;
         loop {
-            let (end, collect) = self.heap.mutate_root(|mc, vm| {
+            let (end, requests) = self.heap.mutate_root(|mc, vm| {
                 let end = run_slice(mc, vm, fuel);
-                (end, std::mem::take(&mut vm.env.requests.collect))
+                (end, std::mem::take(&mut vm.env.requests))
             });
-            if collect {
+            if let Some(gogc) = requests.set_gogc {
+                self.heap.set_gogc(gogc);
+            }
+            if requests.collect {
                 self.heap.collect_full(true);
+            } else if requests.collect_for_memory {
+                self.heap.collect_full(false);
+                self.heap
+                    .mutate_root(|_, vm| vm.env.alloc.collected_for_reservation = true);
             } else {
                 self.heap.step();
             }
-            match end? {
-                SliceEnd::Finished => return Ok(()),
-                SliceEnd::Yielded => {}
+            if end? == SliceEnd::Finished {
+                return Ok(());
+            }
+            if self.heap.over_max_heap() {
+                return Err(self.heap.mutate_root(|_, vm| vm.fail("Out of memory.")));
             }
         }
     }
@@ -119,19 +148,23 @@ impl Runtime {
 
     /// A snapshot of the heap's counters.
     pub fn stats(&self) -> HeapStats {
-        let (allocated_objects, allocated_bytes, interned_strings) = self.heap.mutate(|_, vm| {
-            (
-                vm.env.alloc.objects,
-                vm.env.alloc.bytes,
-                vm.env.strings.borrow().len(),
-            )
-        });
+        let accounting = self.heap.accounting();
         HeapStats {
-            live_objects: self.heap.live_objects(),
-            allocated_objects,
-            allocated_bytes,
-            interned_strings,
+            live_objects: self.heap.arena_objects(),
+            allocated_objects: accounting.mallocs(),
+            allocated_bytes: accounting.total_alloc(),
+            interned_strings: self.heap.mutate(|_, vm| vm.env.strings.borrow().len()),
             gc: self.heap.totals().clone(),
         }
+    }
+
+    /// Go-named heap and collector statistics (Go's `runtime.ReadMemStats`).
+    pub fn memstats(&self) -> MemStats {
+        self.heap.memstats()
+    }
+
+    /// Sets gogc (`None`: off) and returns the previous value (Go's `debug.SetGCPercent`).
+    pub fn set_gogc(&mut self, gogc: Option<u32>) -> Option<u32> {
+        self.heap.set_gogc(gogc)
     }
 }

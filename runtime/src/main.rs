@@ -3,45 +3,17 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use gclox_interp::VmConfig;
 use gclox_runtime::{sink, Config, Runtime};
 
+use flags::Cli;
+
+mod flags;
 mod repl;
 
 /// Exit code for a command-line usage error.
 const EXIT_USAGE: u8 = 64;
 /// Exit code when the script file cannot be read.
 const EXIT_IO: u8 = 74;
-
-/// gclox: a Lox interpreter whose every value lives in a gc-arena tracing-GC arena.
-///
-/// Runs SCRIPT, or starts an interactive REPL when no script is given.
-/// Exit codes: 0 ok, 64 usage error, 65 compile error, 70 runtime error, 74 unreadable file.
-#[derive(Parser, Debug)]
-#[command(name = "gclox", version, about, long_about)]
-struct Cli {
-    /// The Lox script to run. Without it, gclox starts a REPL.
-    script: Option<std::path::PathBuf>,
-
-    /// Call depth at which a call fails with "Stack overflow." (clox: 64).
-    #[arg(long, value_name = "FRAMES", default_value_t = VmConfig::default().max_frames as u32,
-          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-    max_frames: u32,
-
-    /// Instructions the VM runs per slice before the collector may step.
-    #[arg(long, value_name = "N", default_value_t = Config::default().slice_instructions,
-          value_parser = clap::value_parser!(u32).range(1..))]
-    slice_instructions: u32,
-
-    /// Bytes the VM may allocate per slice before the collector may step.
-    #[arg(long, value_name = "BYTES", default_value_t = VmConfig::default().slice_alloc_bytes as u64,
-          value_parser = clap::value_parser!(u64).range(1..=(1 << 40)))]
-    slice_alloc: u64,
-
-    /// At exit, print heap and collector totals (and peak RSS on Linux) to stderr.
-    #[arg(long)]
-    stats: bool,
-}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -62,22 +34,22 @@ fn main() -> ExitCode {
         }
     };
 
-    let config = Config {
-        vm: VmConfig {
-            max_frames: cli.max_frames as usize,
-            slice_alloc_bytes: usize::try_from(cli.slice_alloc).unwrap_or(usize::MAX),
-        },
-        slice_instructions: cli.slice_instructions,
-    };
-
     let code = match &cli.script {
-        None => repl::run(config),
-        Some(path) => run_file(path, config, cli.stats),
+        None => repl::run(new_runtime(&cli)),
+        Some(path) => run_file(path, &cli),
     };
     ExitCode::from(code)
 }
 
-fn run_file(path: &std::path::Path, config: Config, stats: bool) -> u8 {
+/// A runtime configured by the flags, printing to stdout, with telemetry on stderr.
+fn new_runtime(cli: &Cli) -> Runtime {
+    let config: Config = cli.config();
+    let mut runtime = Runtime::new(config, sink::stdout());
+    runtime.set_gctrace(cli.gctrace, cli.gcpacertrace, Box::new(std::io::stderr()));
+    runtime
+}
+
+fn run_file(path: &std::path::Path, cli: &Cli) -> u8 {
     let source = match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
@@ -91,7 +63,7 @@ fn run_file(path: &std::path::Path, config: Config, stats: bool) -> u8 {
             return EXIT_IO;
         }
     };
-    let mut runtime = Runtime::new(config, sink::stdout());
+    let mut runtime = new_runtime(cli);
     let result = runtime.run_source(&source);
     let code = match result {
         Ok(()) => 0,
@@ -100,7 +72,7 @@ fn run_file(path: &std::path::Path, config: Config, stats: bool) -> u8 {
             err.exit_code() as u8
         }
     };
-    if stats {
+    if cli.stats {
         print_stats(&runtime);
     }
     code
@@ -108,16 +80,21 @@ fn run_file(path: &std::path::Path, config: Config, stats: bool) -> u8 {
 
 fn print_stats(runtime: &Runtime) {
     let s = runtime.stats();
+    let m = runtime.memstats();
     eprintln!(
-        "gclox: {} objects ({} bytes) allocated, {} live, {} interned strings",
-        s.allocated_objects, s.allocated_bytes, s.live_objects, s.interned_strings
+        "gclox: {} objects ({} bytes) allocated, {} live ({} bytes), {} interned strings",
+        m.mallocs, m.total_alloc, m.heap_objects, m.heap_alloc, s.interned_strings
     );
     eprintln!(
-        "gclox: {} GC cycles, {} steps, {:.3} ms total pause, {:.3} ms longest step",
-        s.gc.cycles,
-        s.gc.steps,
-        s.gc.pause_total.as_secs_f64() * 1e3,
-        s.gc.longest_step.as_secs_f64() * 1e3
+        "gclox: {} GC cycles ({} forced), {} steps, {:.3} ms total pause, pause p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms, GC CPU {:.1}%",
+        m.num_gc,
+        m.num_forced_gc,
+        m.num_pauses,
+        m.pause_total_ns as f64 / 1e6,
+        m.pause_p50_ns as f64 / 1e6,
+        m.pause_p99_ns as f64 / 1e6,
+        m.pause_max_ns as f64 / 1e6,
+        m.gc_cpu_fraction * 100.0
     );
     if let Some(kib) = peak_rss_kib() {
         eprintln!("gclox: peak RSS {kib} KiB");

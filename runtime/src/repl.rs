@@ -3,13 +3,13 @@
 //! of a statement (an unclosed block, a missing `;`) continues on the next line.
 
 use gclox_interp::LoxError;
-use gclox_runtime::{sink, Config, Runtime};
+use gclox_runtime::Runtime;
 use rustyline::error::ReadlineError;
 use rustyline::DefaultEditor;
 
 const HISTORY_FILE: &str = ".gclox_history";
 
-pub fn run(config: Config) -> u8 {
+pub fn run(mut runtime: Runtime) -> u8 {
     let mut editor = match DefaultEditor::new() {
         Ok(editor) => editor,
         Err(err) => {
@@ -22,7 +22,6 @@ pub fn run(config: Config) -> u8 {
     if let Some(path) = &history {
         let _ = editor.load_history(path);
     }
-    let mut runtime = Runtime::new(config, sink::stdout());
     let mut pending = String::new();
     loop {
         let prompt = if pending.is_empty() { "> " } else { "... " };

@@ -1,0 +1,133 @@
+//! Byte accounting of a script heap, per runtime.
+//!
+//! gc-arena counts objects only. Each runtime keeps an [`Accounting`] of its own: the
+//! allocation entry point adds every object's footprint (header + value + owned buffers) when
+//! it allocates, and every object type reports the same footprint when it is dropped, through
+//! [`note_freed`]. Objects are dropped only while the collector runs (a sweep, or the arena
+//! being dropped), and the [`crate::Heap`] routes those reports to its own `Accounting` for
+//! exactly that time ([`FreeScope`]), so two runtimes — on one thread or many — never mix, and
+//! no global allocator is needed.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+/// Counters of one heap, in bytes and objects. Shared (`Rc`) between the heap driver and the
+/// allocation entry point inside the arena root.
+#[derive(Debug, Default)]
+pub struct Accounting {
+    allocated_bytes: Cell<u64>,
+    allocated_objects: Cell<u64>,
+    freed_bytes: Cell<u64>,
+    freed_objects: Cell<u64>,
+}
+
+impl Accounting {
+    /// Records a new object of `bytes` footprint.
+    #[inline]
+    pub fn allocated(&self, bytes: usize) {
+        self.allocated_bytes
+            .set(self.allocated_bytes.get() + bytes as u64);
+        self.allocated_objects.set(self.allocated_objects.get() + 1);
+    }
+
+    /// Records that a live object's buffers grew by `bytes`.
+    #[inline]
+    pub fn grew(&self, bytes: usize) {
+        self.allocated_bytes
+            .set(self.allocated_bytes.get() + bytes as u64);
+    }
+
+    fn freed(&self, bytes: usize) {
+        self.freed_bytes.set(self.freed_bytes.get() + bytes as u64);
+        self.freed_objects.set(self.freed_objects.get() + 1);
+    }
+
+    /// Bytes allocated since the heap was created (Go's `TotalAlloc`).
+    pub fn total_alloc(&self) -> u64 {
+        self.allocated_bytes.get()
+    }
+
+    /// Objects allocated since the heap was created (Go's `Mallocs`).
+    pub fn mallocs(&self) -> u64 {
+        self.allocated_objects.get()
+    }
+
+    /// Bytes freed since the heap was created.
+    pub fn freed_bytes(&self) -> u64 {
+        self.freed_bytes.get()
+    }
+
+    /// Objects freed since the heap was created (Go's `Frees`).
+    pub fn frees(&self) -> u64 {
+        self.freed_objects.get()
+    }
+
+    /// Bytes of objects allocated and not yet freed (Go's `HeapAlloc`).
+    #[inline]
+    pub fn live_bytes(&self) -> u64 {
+        self.allocated_bytes.get() - self.freed_bytes.get()
+    }
+
+    /// Objects allocated and not yet freed (Go's `HeapObjects`).
+    pub fn live_objects(&self) -> u64 {
+        self.allocated_objects.get() - self.freed_objects.get()
+    }
+}
+
+thread_local! {
+    static FREE_SINK: RefCell<Option<Rc<Accounting>>> = const { RefCell::new(None) };
+}
+
+/// Called from an object's `Drop` with the footprint it was accounted with. Outside a
+/// [`FreeScope`] (nothing is being collected) the report is ignored.
+pub fn note_freed(bytes: usize) {
+    FREE_SINK.with(|sink| {
+        if let Some(accounting) = sink.borrow().as_ref() {
+            accounting.freed(bytes);
+        }
+    });
+}
+
+/// While alive, routes [`note_freed`] reports on this thread to one heap's accounting.
+pub struct FreeScope {
+    previous: Option<Rc<Accounting>>,
+}
+
+impl FreeScope {
+    pub fn enter(accounting: &Rc<Accounting>) -> FreeScope {
+        let previous = FREE_SINK.with(|sink| sink.borrow_mut().replace(accounting.clone()));
+        FreeScope { previous }
+    }
+}
+
+impl Drop for FreeScope {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        FREE_SINK.with(|sink| *sink.borrow_mut() = previous);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frees_go_to_the_scoped_heap_only() {
+        let a = Rc::new(Accounting::default());
+        let b = Rc::new(Accounting::default());
+        a.allocated(100);
+        b.allocated(50);
+        note_freed(10); // outside any scope: ignored
+        {
+            let _scope = FreeScope::enter(&a);
+            note_freed(40);
+            {
+                let _inner = FreeScope::enter(&b);
+                note_freed(50);
+            }
+            note_freed(20);
+        }
+        assert_eq!((a.live_bytes(), a.frees()), (40, 2));
+        assert_eq!((b.live_bytes(), b.live_objects()), (0, 0));
+    }
+}

@@ -1,0 +1,178 @@
+//! The command line: every flag, its environment variable, and the value parsers.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use gclox_gc::{GcConfig, GcMode};
+use gclox_interp::VmConfig;
+use gclox_runtime::Config;
+
+/// gclox: a Lox interpreter whose every value lives in a gc-arena tracing-GC arena.
+///
+/// Runs SCRIPT, or starts an interactive REPL when no script is given.
+/// Exit codes: 0 ok, 64 usage error, 65 compile error, 70 runtime error, 74 unreadable file.
+/// Sizes take Go's units: B, KiB, MiB, GiB, TiB (e.g. 64MiB); a bare number is bytes.
+#[derive(Parser, Debug)]
+#[command(name = "gclox", version, about, long_about)]
+pub struct Cli {
+    /// The Lox script to run. Without it, gclox starts a REPL.
+    pub script: Option<PathBuf>,
+
+    /// Heap growth, in percent of the live heap after the last collection, before the next
+    /// collection's goal (like GOGC); `off` disables the growth trigger.
+    #[arg(long, env = "GCLOX_GOGC", value_name = "PERCENT|off", default_value = "100",
+          value_parser = parse_gogc)]
+    pub gogc: Gogc,
+
+    /// Soft limit on the live heap (like GOMEMLIMIT): the heap goal never exceeds it, so the
+    /// collector runs more often instead.
+    #[arg(long, env = "GCLOX_MEMLIMIT", value_name = "SIZE", value_parser = parse_size)]
+    pub memlimit: Option<u64>,
+
+    /// Hard limit on the live heap: an allocation that does not fit after a full collection
+    /// fails the script with "Out of memory." (exit 70).
+    #[arg(long, env = "GCLOX_MAX_HEAP", value_name = "SIZE", value_parser = parse_size)]
+    pub max_heap: Option<u64>,
+
+    /// The heap goal never falls below this.
+    #[arg(long, env = "GCLOX_MIN_HEAP", value_name = "SIZE", default_value = "4MiB",
+          value_parser = parse_size)]
+    pub min_heap: u64,
+
+    /// incremental: marking and sweeping in bounded steps between VM slices; stw: a whole
+    /// collection at once when the heap reaches its goal.
+    #[arg(
+        long,
+        env = "GCLOX_GC_MODE",
+        value_name = "MODE",
+        default_value = "incremental"
+    )]
+    pub gc_mode: GcMode,
+
+    /// Most work one incremental collector step may do, in objects traced or swept. Bounds
+    /// the pause.
+    #[arg(long, env = "GCLOX_GC_STEP_BUDGET", value_name = "OBJECTS",
+          default_value_t = GcConfig::default().step_budget,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub gc_step_budget: u64,
+
+    /// Print one line per collection cycle on stderr in Go's gctrace shape; `--gctrace=2` adds
+    /// a detail line per cycle.
+    #[arg(long, env = "GCLOX_GCTRACE", value_name = "LEVEL", num_args = 0..=1,
+          default_value = "0", default_missing_value = "1",
+          value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub gctrace: u8,
+
+    /// Print the pacer's plan at each cycle's start and its outcome at the end (like
+    /// gcpacertrace).
+    #[arg(long, env = "GCLOX_GCPACERTRACE")]
+    pub gcpacertrace: bool,
+
+    /// Run a full collection after every allocating instruction (clox's DEBUG_STRESS_GC).
+    #[arg(long, env = "GCLOX_GC_STRESS")]
+    pub gc_stress: bool,
+
+    /// Call depth at which a call fails with "Stack overflow." (clox: 64).
+    #[arg(long, value_name = "FRAMES", default_value_t = VmConfig::default().max_frames as u32,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_frames: u32,
+
+    /// Instructions the VM runs per slice before the collector may step.
+    #[arg(long, value_name = "N", default_value_t = Config::default().slice_instructions,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub slice_instructions: u32,
+
+    /// Bytes the VM may allocate per slice before the collector may step.
+    #[arg(long, value_name = "SIZE", default_value = "64KiB", value_parser = parse_size)]
+    pub slice_alloc: u64,
+
+    /// At exit, print heap and collector totals (and peak RSS on Linux) to stderr.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+impl Cli {
+    pub fn config(&self) -> Config {
+        Config {
+            vm: VmConfig {
+                max_frames: self.max_frames as usize,
+                slice_alloc_bytes: usize::try_from(self.slice_alloc.max(1)).unwrap_or(usize::MAX),
+            },
+            gc: GcConfig {
+                gogc: self.gogc.0,
+                memlimit: self.memlimit,
+                max_heap: self.max_heap,
+                min_heap: self.min_heap,
+                mode: self.gc_mode,
+                step_budget: self.gc_step_budget,
+                stress: self.gc_stress,
+                ..GcConfig::default()
+            },
+            slice_instructions: self.slice_instructions,
+        }
+    }
+}
+
+/// A gogc setting: a percentage, or `None` for off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gogc(pub Option<u32>);
+
+fn parse_gogc(s: &str) -> Result<Gogc, String> {
+    if s.eq_ignore_ascii_case("off") {
+        return Ok(Gogc(None));
+    }
+    match s.parse::<i64>() {
+        Ok(n) if n < 0 => Ok(Gogc(None)),
+        Ok(n) => u32::try_from(n)
+            .map(|n| Gogc(Some(n)))
+            .map_err(|_| format!("{s} is too large")),
+        Err(_) => Err(format!("'{s}' is not a percentage or 'off'")),
+    }
+}
+
+/// A size in bytes with an optional Go unit: B, KiB, MiB, GiB, TiB.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (digits, unit) = s.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size (e.g. 64MiB)"))?;
+    let shift = match unit {
+        "" | "B" => 0,
+        "KiB" => 10,
+        "MiB" => 20,
+        "GiB" => 30,
+        "TiB" => 40,
+        _ => {
+            return Err(format!(
+                "unknown unit '{unit}' (use B, KiB, MiB, GiB or TiB)"
+            ))
+        }
+    };
+    n.checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("'{s}' is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_take_go_units() {
+        assert_eq!(parse_size("123"), Ok(123));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert!(parse_size("64MB").is_err());
+        assert!(parse_size("MiB").is_err());
+        assert!(parse_size("99999999999TiB").is_err());
+    }
+
+    #[test]
+    fn gogc_accepts_off_and_negative() {
+        assert_eq!(parse_gogc("off"), Ok(Gogc(None)));
+        assert_eq!(parse_gogc("-1"), Ok(Gogc(None)));
+        assert_eq!(parse_gogc("250"), Ok(Gogc(Some(250))));
+        assert!(parse_gogc("fast").is_err());
+    }
+}
