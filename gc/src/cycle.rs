@@ -59,6 +59,9 @@ pub struct CycleRecord {
     pub heap_start: u64,
     pub heap_mark_end: u64,
     pub heap_marked: u64,
+    /// Highest live heap seen at a step boundary from the previous cycle's end to this one's
+    /// (allocation within one slice, at most the slice's byte budget, is between samples).
+    pub heap_peak: u64,
     /// Bytes and objects this cycle's sweep freed.
     pub bytes_freed: u64,
     pub objects_freed: u64,

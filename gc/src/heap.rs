@@ -83,6 +83,9 @@ where
     start_unix_ns: u64,
     /// `accounting.total_alloc()` at the previous step: the allocation each step pays for.
     alloc_at_last_step: u64,
+    /// Highest live heap seen at a step boundary since the last cycle ended, and ever.
+    peak_since_cycle: u64,
+    peak_ever: u64,
     current: Option<CycleRecord>,
     last_cycle: Option<CycleRecord>,
     last_cycle_end_unix_ns: u64,
@@ -123,6 +126,8 @@ where
             start: Instant::now(),
             start_unix_ns,
             alloc_at_last_step: 0,
+            peak_since_cycle: 0,
+            peak_ever: 0,
             current: None,
             last_cycle: None,
             last_cycle_end_unix_ns: 0,
@@ -224,6 +229,7 @@ where
             pause_p50_ns: self.pauses.quantile(0.5),
             pause_p99_ns: self.pauses.quantile(0.99),
             pause_max_ns: self.pauses.max_ns,
+            peak_heap_alloc: self.peak_ever.max(a.live_bytes()),
         }
     }
 
@@ -235,6 +241,8 @@ where
         let allocated_since = total - self.alloc_at_last_step;
         self.alloc_at_last_step = total;
         let live = self.accounting.live_bytes();
+        self.peak_since_cycle = self.peak_since_cycle.max(live);
+        self.peak_ever = self.peak_ever.max(live);
 
         if self.arena.collection_phase() == CollectionPhase::Sleeping {
             let stress_idle = self.pacer.config.stress && allocated_since == 0;
@@ -414,6 +422,8 @@ where
     fn end_cycle(&mut self, since_start: Duration, end_unix_ns: u64) {
         let mut done = self.current.take().expect("checked by the caller");
         done.end = since_start;
+        done.heap_peak = self.peak_since_cycle.max(done.heap_mark_end);
+        self.peak_since_cycle = self.accounting.live_bytes();
         done.objects_after = self.accounting.live_objects();
         done.bytes_freed = self.accounting.freed_bytes() - done.bytes_freed;
         done.objects_freed = self.accounting.frees() - done.objects_freed;

@@ -48,6 +48,8 @@ pub struct MemStats {
     pub pause_p99_ns: u64,
     /// Longest pause, exact.
     pub pause_max_ns: u64,
+    /// Highest `heap_alloc` seen at a collector step boundary (not a Go field).
+    pub peak_heap_alloc: u64,
 }
 
 impl MemStats {
@@ -69,12 +71,13 @@ impl MemStats {
             "PauseP50Ns" => self.pause_p50_ns as f64,
             "PauseP99Ns" => self.pause_p99_ns as f64,
             "PauseMaxNs" => self.pause_max_ns as f64,
+            "PeakHeapAlloc" => self.peak_heap_alloc as f64,
             _ => return None,
         })
     }
 
     /// Every name [`MemStats::field`] accepts.
-    pub const FIELDS: [&'static str; 15] = [
+    pub const FIELDS: [&'static str; 16] = [
         "HeapAlloc",
         "TotalAlloc",
         "Mallocs",
@@ -90,6 +93,7 @@ impl MemStats {
         "PauseP50Ns",
         "PauseP99Ns",
         "PauseMaxNs",
+        "PeakHeapAlloc",
     ];
 }
 

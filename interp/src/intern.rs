@@ -32,10 +32,14 @@ impl<'gc> Interner<'gc> {
     }
 
     /// Records a newly allocated string. The caller has checked that it is not present.
-    pub fn insert(&mut self, string: Str<'gc>) {
+    /// Returns how many bytes the table's buffer grew by (the table is part of the heap's
+    /// accounted bytes: it grows with the number of live strings).
+    pub fn insert(&mut self, string: Str<'gc>) -> usize {
+        let before = self.table.allocation_size();
         let hash = string.hash();
         self.table
             .insert_unique(hash, (hash, gc_arena::Gc::downgrade(string)), |(h, _)| *h);
+        self.table.allocation_size() - before
     }
 
     /// Removes the entries whose strings this cycle's sweep will free.

@@ -104,7 +104,8 @@ impl<'gc> Env<'gc> {
 
     fn intern_new(&mut self, mc: &Mutation<'gc>, text: Box<str>) -> Str<'gc> {
         let s = self.alloc.alloc(mc, LoxStr::new(text));
-        self.strings.borrow_mut(mc).insert(s);
+        let grew = self.strings.borrow_mut(mc).insert(s);
+        self.alloc.grew(grew);
         s
     }
 }
@@ -135,7 +136,8 @@ impl<'gc> Vm<'gc> {
         let strings = Gc::new(mc, RefLock::new(Interner::default()));
         let mut alloc = Allocator::new(accounting, config.slice_alloc_bytes, max_heap);
         let init = alloc.alloc(mc, LoxStr::new("init".into()));
-        strings.borrow_mut(mc).insert(init);
+        let grew = strings.borrow_mut(mc).insert(init);
+        alloc.grew(grew);
         let mut vm = Vm {
             stack: Vec::with_capacity(1024),
             frames: Vec::with_capacity(64),

@@ -11,6 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
+use gclox_gc::GcMode;
 use gclox_interp::LoxError;
 use gclox_runtime::{sink::Captured, Config, Runtime};
 
@@ -48,10 +49,10 @@ fn parse(source: &str) -> Expectations {
 }
 
 /// Runs one file; returns a description of every mismatch.
-fn check(path: &Path) -> Vec<String> {
+fn check(path: &Path, base: &Config) -> Vec<String> {
     let source = std::fs::read_to_string(path).expect("readable test file");
     let expected = parse(&source);
-    let mut config = Config::default();
+    let mut config = base.clone();
     if let Some(frames) = expected.max_frames {
         config.vm.max_frames = frames;
     }
@@ -112,8 +113,9 @@ fn corpus_files(dir: &Path, files: &mut Vec<PathBuf>) {
     }
 }
 
-#[test]
-fn own_lox_corpus() {
+/// Runs every corpus file under `config`; every file must behave identically under every
+/// collector setting.
+fn run_corpus(config: Config) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/lox");
     let mut files = vec![];
     corpus_files(&root, &mut files);
@@ -127,7 +129,7 @@ fn own_lox_corpus() {
             continue;
         }
         ran += 1;
-        let problems = check(file);
+        let problems = check(file, &config);
         if !problems.is_empty() {
             failures.push(format!("{}:\n  {}", file.display(), problems.join("\n  ")));
         }
@@ -139,4 +141,40 @@ fn own_lox_corpus() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn own_lox_corpus() {
+    run_corpus(Config::default());
+}
+
+/// A full collection after every allocating instruction.
+#[test]
+fn own_lox_corpus_under_gc_stress() {
+    let mut config = Config::default();
+    config.gc.stress = true;
+    run_corpus(config);
+}
+
+/// Stop-the-world cycles on a tiny heap with a low gogc: many whole collections.
+#[test]
+fn own_lox_corpus_stw_tiny_heap() {
+    let mut config = Config::default();
+    config.gc.mode = GcMode::StopTheWorld;
+    config.gc.min_heap = 1024;
+    config.gc.gogc = Some(10);
+    run_corpus(config);
+}
+
+/// Extreme slicing: one instruction and one byte of allocation per slice, one object of
+/// collector work per step, on a tiny heap — the collector interleaves everywhere.
+#[test]
+fn own_lox_corpus_extreme_slices() {
+    let mut config = Config::default();
+    config.slice_instructions = 1;
+    config.vm.slice_alloc_bytes = 1;
+    config.gc.min_heap = 1024;
+    config.gc.step_budget = 1;
+    config.gc.min_step = 1;
+    run_corpus(config);
 }

@@ -1,0 +1,244 @@
+//! The collector tells the truth about itself: gctrace's shape, MemStats invariants, the GC
+//! natives, the heap limits and the modes, checked through the embedding API.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gclox_gc::{GcConfig, GcMode};
+use gclox_interp::LoxError;
+use gclox_runtime::{sink::Captured, Config, Runtime};
+use regex::Regex;
+
+/// Steady churn over a fixed live set: 2000 instances stay reachable from a global list while
+/// short-lived ones are made and dropped. Calls `__gc()` twice.
+const CHURN: &str = r#"
+class Node { init(v, next) { this.v = v; this.next = next; } }
+var keep = nil;
+for (var i = 0; i < 2000; i = i + 1) keep = Node(i, keep);
+var sum = 0;
+for (var i = 0; i < 200000; i = i + 1) {
+  var tmp = Node(i, nil);
+  tmp.next = Node(i, tmp);
+  sum = sum + tmp.next.v;
+  if (i == 1000 or i == 150000) __gc();
+}
+print sum;
+"#;
+
+fn small_heap_config() -> Config {
+    let mut config = Config::default();
+    config.gc.min_heap = 256 << 10;
+    config
+}
+
+fn run_with_trace(config: Config, level: u8, source: &str) -> (Runtime, String, String) {
+    let out = Captured::new();
+    let trace = Captured::new();
+    let mut runtime = Runtime::new(config, out.writer());
+    runtime.set_gctrace(level, level >= 2, trace.writer());
+    runtime.run_source(source).expect("program runs");
+    (runtime, out.text(), trace.text())
+}
+
+#[test]
+fn gctrace_lines_have_gos_exact_shape() {
+    let (runtime, out, trace) = run_with_trace(small_heap_config(), 1, CHURN);
+    assert_eq!(out, "19999900000\n");
+    let shape = Regex::new(
+        r"^gc (\d+) @(\d+\.\d{3})s (\d+)%: [\d.]+\+[\d.]+\+[\d.]+ ms clock, [\d.]+\+[\d.]+/[\d.]+/[\d.]+\+[\d.]+ ms cpu, \d+->\d+->\d+ MB, \d+ MB goal, \d+ MB stacks, \d+ MB globals, 1 P( \(forced\))?$",
+    )
+    .expect("valid regex");
+    let lines: Vec<&str> = trace.lines().collect();
+    assert!(lines.len() >= 20, "only {} cycles", lines.len());
+    let mut last_time = 0.0;
+    let mut forced = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let caps = shape
+            .captures(line)
+            .unwrap_or_else(|| panic!("not Go's shape: {line}"));
+        assert_eq!(caps[1].parse::<usize>().unwrap(), i + 1, "cycle numbers count up");
+        let time: f64 = caps[2].parse().unwrap();
+        assert!(time >= last_time, "@T goes forward: {line}");
+        last_time = time;
+        assert!(caps[3].parse::<u32>().unwrap() <= 100);
+        forced += usize::from(caps.get(4).is_some());
+    }
+    let stats = runtime.memstats();
+    assert_eq!(stats.num_gc, lines.len() as u64);
+    assert_eq!(forced, 2, "the two __gc() calls are marked forced");
+    assert_eq!(stats.num_forced_gc, 2);
+}
+
+#[test]
+fn gctrace_level_two_and_pacer_trace_add_their_lines() {
+    let (runtime, _, trace) = run_with_trace(small_heap_config(), 2, CHURN);
+    let cycles = runtime.memstats().num_gc as usize;
+    let count = |prefix: &Regex| trace.lines().filter(|l| prefix.is_match(l)).count();
+    let detail = Regex::new(r"^gc \d+: steps \d+, longest [\d.]+ ms, sweep [\d.]+ ms, objects \d+->\d+->\d+, freed \d+ B in \d+ objects, heap \d+->\d+->\d+ B, goal \d+ B, trigger \d+ B$").unwrap();
+    let pacer_start = Regex::new(r"^pacer: assist ratio=[+-]\d\.\d{6}e[+-]\d{3} \(scan \d+ objects in \d+->\d+ MB\) workers=0\+\+0\.000000e\+000 trigger=\d+ B goal=\d+ B$").unwrap();
+    let pacer_end = Regex::new(r"^pacer: \d+% CPU for \d+ objects work \(\d+ exp\.\) in \d+ B -> \d+ B \(∆goal -?\d+, achieved/goal [+-]\d\.\d{6}e[+-]\d{3}\)$").unwrap();
+    assert_eq!(count(&detail), cycles);
+    // A cycle may still be running when the program ends: its start line has no end yet.
+    let started = count(&pacer_start);
+    assert!(started == cycles || started == cycles + 1, "{started} starts, {cycles} cycles");
+    assert_eq!(count(&pacer_end), cycles);
+}
+
+#[test]
+fn memstats_invariants_hold() {
+    let (runtime, _, _) = run_with_trace(small_heap_config(), 0, CHURN);
+    let m = runtime.memstats();
+    assert_eq!(m.mallocs - m.frees, m.heap_objects);
+    assert!(m.total_alloc >= m.heap_alloc);
+    assert!(m.peak_heap_alloc >= m.heap_alloc);
+    assert!(m.num_pauses > 256, "enough pauses to wrap the ring");
+    let ring_sum: u64 = m.pause_ns.iter().sum();
+    assert!(ring_sum <= m.pause_total_ns);
+    assert!(m.pause_max_ns <= m.pause_total_ns);
+    assert!(m.pause_p50_ns <= m.pause_p99_ns && m.pause_p99_ns <= m.pause_max_ns);
+    assert!(m.gc_cpu_fraction > 0.0 && m.gc_cpu_fraction < 1.0);
+    // The most recent pause ended last.
+    let newest = ((m.num_pauses + 255) % 256) as usize;
+    assert_eq!(m.pause_end.iter().max(), Some(&m.pause_end[newest]));
+    assert!(m.last_gc > 0 && m.last_gc <= m.pause_end[newest]);
+    // gclox's byte accounting agrees with gc-arena's object count: the only arena object not
+    // made through the allocation entry point is the intern table's cell.
+    assert_eq!(runtime.stats().live_objects as u64, m.heap_objects + 1);
+}
+
+#[test]
+fn pauses_sum_to_the_total_before_the_ring_wraps() {
+    let mut config = Config::default();
+    config.gc.min_heap = 64 << 10;
+    let source = "var s = \"\"; for (var i = 0; i < 3000; i = i + 1) { s = \"x\" + s; } print s == s;";
+    let (runtime, out, _) = run_with_trace(config, 0, source);
+    assert_eq!(out, "true\n");
+    let m = runtime.memstats();
+    assert!(m.num_pauses > 0 && m.num_pauses <= 256, "{} pauses", m.num_pauses);
+    assert_eq!(m.pause_ns.iter().sum::<u64>(), m.pause_total_ns);
+}
+
+#[test]
+fn gc_natives_force_collections_and_set_gogc() {
+    let source = r#"
+print __memstat("GOGC");
+print __setgcpercent(50);
+print __memstat("GOGC");
+print __setgcpercent(-1);
+print __setgcpercent(100);
+var before = __memstat("NumGC");
+__gc();
+print __memstat("NumGC") - before;
+print __memstat("NumForcedGC");
+print __memstat("Mallocs") - __memstat("Frees") == __memstat("HeapObjects");
+"#;
+    let (runtime, out, trace) = run_with_trace(Config::default(), 1, source);
+    assert_eq!(out, "100\n100\n50\n50\n-1\n1\n1\ntrue\n");
+    assert!(trace.lines().last().unwrap().ends_with(" (forced)"));
+    assert_eq!(runtime.memstats().num_forced_gc, 1);
+}
+
+#[test]
+fn unknown_statistic_is_a_runtime_error() {
+    let mut runtime = Runtime::new(Config::default(), Captured::new().writer());
+    let err = runtime.run_source("__memstat(\"Bogus\");").unwrap_err();
+    let LoxError::Runtime { message, trace } = err else {
+        panic!("expected a runtime error")
+    };
+    assert!(message.starts_with("Unknown statistic 'Bogus'"), "{message}");
+    assert_eq!(trace, vec!["[line 1] in script"]);
+}
+
+fn run_limited(gc: GcConfig, source: &str) -> (Result<(), LoxError>, String) {
+    let out = Captured::new();
+    let config = Config {
+        gc,
+        ..Config::default()
+    };
+    let mut runtime = Runtime::new(config, out.writer());
+    (runtime.run_source(source), out.text())
+}
+
+fn max_heap(bytes: u64, mode: GcMode) -> GcConfig {
+    GcConfig {
+        max_heap: Some(bytes),
+        mode,
+        ..GcConfig::default()
+    }
+}
+
+#[test]
+fn max_heap_stops_a_growing_live_set_with_out_of_memory() {
+    let source = "class N { init(n) { this.n = n; } }\nfun grow() {\n  var list = nil;\n  while (true) { var n = N(list); list = n; }\n}\ngrow();\n";
+    for mode in [GcMode::Incremental, GcMode::StopTheWorld] {
+        let (result, _) = run_limited(max_heap(2 << 20, mode), source);
+        let Err(LoxError::Runtime { message, trace }) = result else {
+            panic!("{mode}: expected Out of memory, got {result:?}")
+        };
+        assert_eq!(message, "Out of memory.");
+        assert_eq!(trace.len(), 2, "{trace:?}");
+        assert!(trace[0].ends_with("in grow()") && trace[1] == "[line 6] in script");
+    }
+}
+
+#[test]
+fn max_heap_refuses_an_exponentially_doubling_string_before_allocating_it() {
+    let source = "var s = \"xxxxxxxx\";\nwhile (true) { s = s + s; }\n";
+    let (result, _) = run_limited(max_heap(8 << 20, GcMode::Incremental), source);
+    let Err(LoxError::Runtime { message, trace }) = result else {
+        panic!("expected Out of memory, got {result:?}")
+    };
+    assert_eq!(message, "Out of memory.");
+    assert_eq!(trace, vec!["[line 2] in script"]);
+}
+
+#[test]
+fn max_heap_allows_garbage_well_beyond_the_limit() {
+    let (result, out) = run_limited(max_heap(1 << 20, GcMode::Incremental), CHURN);
+    result.expect("churn with a small live set fits in 1 MiB");
+    assert_eq!(out, "19999900000\n");
+}
+
+#[test]
+fn memlimit_caps_every_goal_even_with_gogc_off() {
+    let goals = Rc::new(RefCell::new(Vec::new()));
+    let mut config = Config::default();
+    config.gc.gogc = None;
+    config.gc.memlimit = Some(1 << 20);
+    config.gc.min_heap = 64 << 10;
+    let mut runtime = Runtime::new(config, Captured::new().writer());
+    let sink = goals.clone();
+    runtime.on_cycle(move |c| sink.borrow_mut().push(c.plan.goal));
+    runtime.run_source(CHURN).expect("runs");
+    let goals = goals.borrow();
+    assert!(goals.len() > 10, "cycles still run under the limit: {}", goals.len());
+    assert!(goals.iter().all(|&g| g <= 1 << 20), "{goals:?}");
+}
+
+#[test]
+fn stw_mode_runs_each_cycle_in_one_step() {
+    let steps = Rc::new(RefCell::new(Vec::new()));
+    let mut config = small_heap_config();
+    config.gc.mode = GcMode::StopTheWorld;
+    let mut runtime = Runtime::new(config, Captured::new().writer());
+    let sink = steps.clone();
+    runtime.on_cycle(move |c| sink.borrow_mut().push(c.steps));
+    runtime.run_source(CHURN).expect("runs");
+    let steps = steps.borrow();
+    assert!(steps.len() > 5);
+    assert!(steps.iter().all(|&s| s == 1), "{steps:?}");
+}
+
+#[test]
+fn incremental_cycles_take_many_bounded_steps() {
+    let cycles = Rc::new(RefCell::new(Vec::new()));
+    let mut config = small_heap_config();
+    config.gc.step_budget = 256;
+    let mut runtime = Runtime::new(config, Captured::new().writer());
+    let sink = cycles.clone();
+    runtime.on_cycle(move |c| sink.borrow_mut().push((c.forced, c.steps)));
+    runtime.run_source(CHURN).expect("runs");
+    let unforced: Vec<u32> = cycles.borrow().iter().filter(|c| !c.0).map(|c| c.1).collect();
+    assert!(unforced.len() > 5);
+    assert!(unforced.iter().all(|&s| s > 4), "{unforced:?}");
+}
