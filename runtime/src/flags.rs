@@ -59,7 +59,7 @@ pub struct Cli {
     /// Print one line per collection cycle on stderr in Go's gctrace shape; `--gctrace=2` adds
     /// a detail line per cycle.
     #[arg(long, env = "GCLOX_GCTRACE", value_name = "LEVEL", num_args = 0..=1,
-          default_value = "0", default_missing_value = "1",
+          default_value = "0", default_missing_value = "1", require_equals = true,
           value_parser = clap::value_parser!(u8).range(0..=2))]
     pub gctrace: u8,
 

@@ -10,6 +10,12 @@ use flags::Cli;
 mod flags;
 mod repl;
 
+/// mimalloc instead of the system allocator: every script object is one allocation and every
+/// sweep frees one per dead object, so malloc/free speed is collector and mutator speed
+/// (see BENCHMARKS.md for the measurement).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit code for a command-line usage error.
 const EXIT_USAGE: u8 = 64;
 /// Exit code when the script file cannot be read.

@@ -101,7 +101,10 @@ fn live_bytes_match_an_independent_allocator_count() {
     let process_growth = LIVE.load(Ordering::Relaxed) - process_before;
     let script_growth = runtime.memstats().heap_alloc as i64 - script_before;
 
-    assert!(script_growth > 8 << 20, "the live set is large: {script_growth} B");
+    assert!(
+        script_growth > 8 << 20,
+        "the live set is large: {script_growth} B"
+    );
     let error = (script_growth - process_growth).abs() as f64 / process_growth as f64;
     assert!(
         error <= 0.05,

@@ -47,7 +47,9 @@ fn run(name: &str) -> Run {
     runtime.on_cycle(move |cycle| sink.borrow_mut().push(cycle.objects_before));
     runtime.run_source(&source).expect("program runs");
     let stats = runtime.stats();
-    let live_samples = samples.borrow().clone();
+    let mut live_samples = samples.borrow().clone();
+    // The last sample: live objects when the program ended.
+    live_samples.push(runtime.memstats().heap_objects);
     Run {
         live_samples,
         allocated_bytes: stats.allocated_bytes,

@@ -56,7 +56,11 @@ fn gctrace_lines_have_gos_exact_shape() {
         let caps = shape
             .captures(line)
             .unwrap_or_else(|| panic!("not Go's shape: {line}"));
-        assert_eq!(caps[1].parse::<usize>().unwrap(), i + 1, "cycle numbers count up");
+        assert_eq!(
+            caps[1].parse::<usize>().unwrap(),
+            i + 1,
+            "cycle numbers count up"
+        );
         let time: f64 = caps[2].parse().unwrap();
         assert!(time >= last_time, "@T goes forward: {line}");
         last_time = time;
@@ -80,7 +84,10 @@ fn gctrace_level_two_and_pacer_trace_add_their_lines() {
     assert_eq!(count(&detail), cycles);
     // A cycle may still be running when the program ends: its start line has no end yet.
     let started = count(&pacer_start);
-    assert!(started == cycles || started == cycles + 1, "{started} starts, {cycles} cycles");
+    assert!(
+        started == cycles || started == cycles + 1,
+        "{started} starts, {cycles} cycles"
+    );
     assert_eq!(count(&pacer_end), cycles);
 }
 
@@ -110,11 +117,16 @@ fn memstats_invariants_hold() {
 fn pauses_sum_to_the_total_before_the_ring_wraps() {
     let mut config = Config::default();
     config.gc.min_heap = 64 << 10;
-    let source = "var s = \"\"; for (var i = 0; i < 3000; i = i + 1) { s = \"x\" + s; } print s == s;";
+    let source =
+        "var s = \"\"; for (var i = 0; i < 3000; i = i + 1) { s = \"x\" + s; } print s == s;";
     let (runtime, out, _) = run_with_trace(config, 0, source);
     assert_eq!(out, "true\n");
     let m = runtime.memstats();
-    assert!(m.num_pauses > 0 && m.num_pauses <= 256, "{} pauses", m.num_pauses);
+    assert!(
+        m.num_pauses > 0 && m.num_pauses <= 256,
+        "{} pauses",
+        m.num_pauses
+    );
     assert_eq!(m.pause_ns.iter().sum::<u64>(), m.pause_total_ns);
 }
 
@@ -145,7 +157,10 @@ fn unknown_statistic_is_a_runtime_error() {
     let LoxError::Runtime { message, trace } = err else {
         panic!("expected a runtime error")
     };
-    assert!(message.starts_with("Unknown statistic 'Bogus'"), "{message}");
+    assert!(
+        message.starts_with("Unknown statistic 'Bogus'"),
+        "{message}"
+    );
     assert_eq!(trace, vec!["[line 1] in script"]);
 }
 
@@ -211,7 +226,11 @@ fn memlimit_caps_every_goal_even_with_gogc_off() {
     runtime.on_cycle(move |c| sink.borrow_mut().push(c.plan.goal));
     runtime.run_source(CHURN).expect("runs");
     let goals = goals.borrow();
-    assert!(goals.len() > 10, "cycles still run under the limit: {}", goals.len());
+    assert!(
+        goals.len() > 10,
+        "cycles still run under the limit: {}",
+        goals.len()
+    );
     assert!(goals.iter().all(|&g| g <= 1 << 20), "{goals:?}");
 }
 
@@ -238,7 +257,12 @@ fn incremental_cycles_take_many_bounded_steps() {
     let sink = cycles.clone();
     runtime.on_cycle(move |c| sink.borrow_mut().push((c.forced, c.steps)));
     runtime.run_source(CHURN).expect("runs");
-    let unforced: Vec<u32> = cycles.borrow().iter().filter(|c| !c.0).map(|c| c.1).collect();
+    let unforced: Vec<u32> = cycles
+        .borrow()
+        .iter()
+        .filter(|c| !c.0)
+        .map(|c| c.1)
+        .collect();
     assert!(unforced.len() > 5);
     assert!(unforced.iter().all(|&s| s > 4), "{unforced:?}");
 }

@@ -170,8 +170,10 @@ fn own_lox_corpus_stw_tiny_heap() {
 /// collector work per step, on a tiny heap — the collector interleaves everywhere.
 #[test]
 fn own_lox_corpus_extreme_slices() {
-    let mut config = Config::default();
-    config.slice_instructions = 1;
+    let mut config = Config {
+        slice_instructions: 1,
+        ..Config::default()
+    };
     config.vm.slice_alloc_bytes = 1;
     config.gc.min_heap = 1024;
     config.gc.step_budget = 1;

@@ -1,0 +1,71 @@
+//! Shared pieces of the experiment tools: loading workloads and running them on a runtime
+//! with the collector's records captured.
+
+#![forbid(unsafe_code)]
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use gclox_gc::{CycleRecord, MemStats};
+use gclox_runtime::{sink::Captured, Config, Runtime};
+
+/// The folder of committed workloads.
+pub fn workloads_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("workloads")
+}
+
+/// The text of a workload, with `prelude` (e.g. `var LIVE = 1000;`) put in front.
+pub fn workload(name: &str, prelude: &str) -> String {
+    let path = workloads_dir().join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    format!("{prelude}{text}")
+}
+
+/// What one run produced.
+pub struct RunResult {
+    pub wall: Duration,
+    pub cycles: Vec<CycleRecord>,
+    pub memstats: MemStats,
+    pub output: String,
+}
+
+/// Runs `source` to completion under `config`, recording every cycle. `gctrace` > 0 formats
+/// gctrace lines into memory (to measure their cost without terminal I/O).
+pub fn run(config: Config, source: &str, gctrace: u8) -> RunResult {
+    let out = Captured::new();
+    let mut runtime = Runtime::new(config, out.writer());
+    if gctrace > 0 {
+        runtime.set_gctrace(gctrace, false, Captured::new().writer());
+    }
+    let cycles = Rc::new(RefCell::new(Vec::new()));
+    let sink = cycles.clone();
+    runtime.on_cycle(move |c| sink.borrow_mut().push(c.clone()));
+    let began = Instant::now();
+    runtime.run_source(source).expect("workload runs");
+    let wall = began.elapsed();
+    let memstats = runtime.memstats();
+    drop(runtime);
+    let cycles = Rc::try_unwrap(cycles)
+        .map(RefCell::into_inner)
+        .unwrap_or_else(|rc| rc.borrow().clone());
+    RunResult {
+        wall,
+        cycles,
+        memstats,
+        output: out.text(),
+    }
+}
+
+/// The median of a non-empty list.
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
