@@ -17,7 +17,7 @@ use crate::object::{Closure, LoxStr, Upvalue};
 use crate::value::{Str, Value};
 
 /// Tunables of one VM.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VmConfig {
     /// Call depth at which a call fails with "Stack overflow." (clox: 64).
     pub max_frames: usize,

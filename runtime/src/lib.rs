@@ -11,6 +11,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod isolates;
 pub mod sink;
 
 use std::io::Write;
@@ -25,7 +26,7 @@ pub use gclox_interp::error::{EXIT_COMPILE_ERROR, EXIT_RUNTIME_ERROR};
 pub type VmRoot = Rootable![Vm<'_>];
 
 /// How a runtime executes and collects.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub vm: VmConfig,
     pub gc: GcConfig,

@@ -1,0 +1,3 @@
+//! Helpers shared by the criterion benchmarks in `benches/`.
+
+#![forbid(unsafe_code)]
