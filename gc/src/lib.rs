@@ -19,6 +19,7 @@ pub mod cycle;
 pub mod gctrace;
 pub mod heap;
 pub mod memstats;
+pub mod monitor;
 pub mod pacer;
 
 pub use accounting::{note_freed, Accounting};
@@ -26,4 +27,5 @@ pub use cycle::{CycleRecord, GcTotals, StepKind};
 pub use gc_arena;
 pub use heap::{Heap, HeapRoot, Telemetry};
 pub use memstats::{MemStats, SharedStats};
+pub use monitor::{Monitor, Publisher, Snapshot};
 pub use pacer::{GcConfig, GcMode, Pacer};

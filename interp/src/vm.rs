@@ -80,6 +80,9 @@ pub struct Env<'gc> {
     /// Collector counters the heap publishes (read by the `__memstat` native).
     #[collect(require_static)]
     pub gc_stats: Rc<SharedStats>,
+    /// Instructions executed since the VM was created.
+    #[collect(require_static)]
+    pub instructions: u64,
     /// When the runtime started: `clock()` counts from here.
     #[collect(require_static)]
     pub start: Instant,
@@ -152,6 +155,7 @@ impl<'gc> Vm<'gc> {
                 config,
                 requests: Requests::default(),
                 gc_stats,
+                instructions: 0,
                 start: Instant::now(),
             },
         };

@@ -1,6 +1,7 @@
 //! The command line: every flag, its environment variable, and the value parsers.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Parser;
 use gclox_gc::{GcConfig, GcMode};
@@ -86,6 +87,15 @@ pub struct Cli {
     #[arg(long, value_name = "SIZE", default_value = "64KiB", value_parser = parse_size)]
     pub slice_alloc: u64,
 
+    /// Stop the script with "Instruction limit exceeded." after this many instructions.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_instructions: Option<u64>,
+
+    /// Stop the script with "Time limit exceeded." after this much wall time (e.g. 500ms,
+    /// 2s, 1.5m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+
     /// At exit, print heap and collector totals (and peak RSS on Linux) to stderr.
     #[arg(long)]
     pub stats: bool,
@@ -109,8 +119,30 @@ impl Cli {
                 ..GcConfig::default()
             },
             slice_instructions: self.slice_instructions,
+            max_instructions: self.max_instructions,
+            timeout: self.timeout,
         }
     }
+}
+
+/// A duration: a number (decimals allowed) and a unit: ms, s, m or h.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("'{s}' is not a duration (e.g. 500ms, 2s)"))?;
+    let seconds = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("'{s}' needs a unit: ms, s, m or h")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("'{s}' is out of range"))
 }
 
 /// A gogc setting: a percentage, or `None` for off.
@@ -166,6 +198,15 @@ mod tests {
         assert!(parse_size("64MB").is_err());
         assert!(parse_size("MiB").is_err());
         assert!(parse_size("99999999999TiB").is_err());
+    }
+
+    #[test]
+    fn durations_need_a_unit() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("10").is_err());
+        assert!(parse_duration("1e999s").is_err());
     }
 
     #[test]

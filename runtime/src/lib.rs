@@ -15,6 +15,9 @@ pub mod isolates;
 pub mod sink;
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use gc_arena::Rootable;
 use gclox_gc::{CycleRecord, GcConfig, GcTotals, Heap, MemStats, Telemetry};
@@ -32,6 +35,11 @@ pub struct Config {
     pub gc: GcConfig,
     /// Instructions a slice may execute before it yields to the collector.
     pub slice_instructions: u32,
+    /// Most instructions one `run_source` may execute ("Instruction limit exceeded.").
+    pub max_instructions: Option<u64>,
+    /// Most wall time one `run_source` may take ("Time limit exceeded."), checked between
+    /// slices.
+    pub timeout: Option<Duration>,
 }
 
 impl Default for Config {
@@ -40,7 +48,26 @@ impl Default for Config {
             vm: VmConfig::default(),
             gc: GcConfig::default(),
             slice_instructions: 1024,
+            max_instructions: None,
+            timeout: None,
         }
+    }
+}
+
+/// Stops a running script from another thread: the script fails with `Interrupted.` at its
+/// next slice boundary (within `slice_instructions` instructions). `Send + Sync + Clone`.
+#[derive(Debug, Clone, Default)]
+pub struct InterruptHandle(Arc<AtomicBool>);
+
+impl InterruptHandle {
+    /// Asks the runtime to stop the script it is running (or the next one it runs).
+    pub fn interrupt(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// Consumes a pending interrupt.
+    fn take(&self) -> bool {
+        self.0.swap(false, Ordering::Relaxed)
     }
 }
 
@@ -63,6 +90,7 @@ pub struct HeapStats {
 pub struct Runtime {
     heap: Heap<VmRoot>,
     config: Config,
+    interrupt: InterruptHandle,
 }
 
 impl Runtime {
@@ -77,7 +105,16 @@ impl Runtime {
         let heap = Heap::new(config.gc.clone(), move |mc, accounting, stats| {
             Vm::new(mc, vm_config, out, accounting, stats, max_heap)
         });
-        Runtime { heap, config }
+        Runtime {
+            heap,
+            config,
+            interrupt: InterruptHandle::default(),
+        }
+    }
+
+    /// A handle another thread can use to interrupt this runtime's script.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        self.interrupt.clone()
     }
 
     /// Sends gctrace (level 1 or 2) and/or the pacer trace to `out` (`gctrace` 0 and
@@ -101,10 +138,23 @@ impl Runtime {
         result
     }
 
-    /// The slice loop: a slice of execution, then the collector's step, until the program ends.
+    /// The slice loop: a slice of execution, then the collector's step, until the program ends
+    /// or a limit stops it.
     fn run_loaded(&mut self) -> Result<(), LoxError> {
-        let fuel = self.config.slice_instructions;
+        let started = Instant::now();
+        let first_instruction = self.instructions();
         loop {
+            let executed = self.instructions() - first_instruction;
+            let fuel = match self.config.max_instructions {
+                Some(max) => {
+                    let left = max.saturating_sub(executed);
+                    if left == 0 {
+                        return Err(self.fail("Instruction limit exceeded."));
+                    }
+                    left.min(u64::from(self.config.slice_instructions)) as u32
+                }
+                None => self.config.slice_instructions,
+            };
             let (end, requests) = self.heap.mutate_root(|mc, vm| {
                 let end = run_slice(mc, vm, fuel);
                 (end, std::mem::take(&mut vm.env.requests))
@@ -125,9 +175,25 @@ impl Runtime {
                 return Ok(());
             }
             if self.heap.over_max_heap() {
-                return Err(self.heap.mutate_root(|_, vm| vm.fail("Out of memory.")));
+                return Err(self.fail("Out of memory."));
+            }
+            if self.interrupt.take() {
+                return Err(self.fail("Interrupted."));
+            }
+            if self.config.timeout.is_some_and(|t| started.elapsed() > t) {
+                return Err(self.fail("Time limit exceeded."));
             }
         }
+    }
+
+    /// Ends the running script with a runtime error at its current instruction.
+    fn fail(&mut self, message: &str) -> LoxError {
+        self.heap.mutate_root(|_, vm| vm.fail(message))
+    }
+
+    /// Instructions executed by this runtime so far.
+    pub fn instructions(&self) -> u64 {
+        self.heap.mutate(|_, vm| vm.env.instructions)
     }
 
     /// Flushes the program's output sink.

@@ -164,3 +164,61 @@ fn peak_rss_stays_small_on_cyclic_garbage() {
     };
     assert!(kib < 64 * 1024, "peak RSS {kib} KiB");
 }
+
+#[test]
+fn limit_flags_stop_runaway_scripts_with_exit_70() {
+    let path = temp_script("spin.lox", "while (true) {}\n");
+    for args in [&["--max-instructions", "5000"][..], &["--timeout", "50ms"]] {
+        let out = gclox().args(args).arg(&path).output().expect("runs");
+        assert_eq!(out.status.code(), Some(70), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.ends_with("[line 1] in script\n"), "{stderr}");
+    }
+    let out = gclox()
+        .args(["--timeout", "soon"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(64));
+}
+
+#[test]
+fn gctrace_flag_and_environment_print_lines_on_stderr() {
+    let program = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/cycles/ring.lox");
+    let by_flag = gclox()
+        .arg("--gctrace")
+        .arg(&program)
+        .output()
+        .expect("runs");
+    let by_env = gclox()
+        .env("GCLOX_GCTRACE", "1")
+        .arg(&program)
+        .output()
+        .expect("runs");
+    for out in [by_flag, by_env] {
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(text(&out.stdout), "49000000\n");
+        let stderr = text(&out.stderr);
+        assert!(stderr.lines().count() > 10, "{stderr}");
+        assert!(stderr
+            .lines()
+            .all(|l| l.starts_with("gc ") && l.ends_with(" 1 P")));
+    }
+}
+
+#[test]
+fn max_heap_flag_fails_a_growing_script_with_out_of_memory() {
+    let path = temp_script(
+        "grow.lox",
+        "class N { init(n) { this.n = n; } }\nvar list = nil;\nwhile (true) list = N(list);\n",
+    );
+    let out = gclox()
+        .args(["--max-heap", "4MiB"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(70));
+    let stderr = text(&out.stderr);
+    assert!(stderr.starts_with("Out of memory.\n"), "{stderr}");
+    assert!(stderr.ends_with("[line 3] in script\n"), "{stderr}");
+}
