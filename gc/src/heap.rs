@@ -32,6 +32,7 @@ use crate::cycle::{CycleRecord, GcTotals, StepKind};
 use crate::gctrace;
 use crate::memstats::{MemStats, PauseLog, SharedStats};
 use crate::pacer::{GcConfig, GcMode, Pacer};
+use crate::trace::{Arg, TraceRecorder, TID_COLLECTOR, TID_CYCLES, TID_MUTATOR};
 
 /// Implemented by the arena root.
 pub trait HeapRoot<'gc> {
@@ -93,6 +94,7 @@ where
     pauses: PauseLog,
     observer: Option<CycleObserver>,
     telemetry: Option<Telemetry>,
+    trace: Option<TraceRecorder>,
 }
 
 impl<R> Heap<R>
@@ -135,6 +137,39 @@ where
             pauses: PauseLog::default(),
             observer: None,
             telemetry: None,
+            trace: None,
+        }
+    }
+
+    /// Starts recording an execution trace (see `trace.rs`) of at most `max_events` events.
+    pub fn enable_trace(&mut self, max_events: usize, process_name: &str) {
+        self.trace = Some(TraceRecorder::new(self.start, max_events, process_name));
+    }
+
+    /// The execution trace recorded so far, if tracing is on.
+    pub fn trace(&self) -> Option<&TraceRecorder> {
+        self.trace.as_ref()
+    }
+
+    /// Records a slice of mutator (VM) execution in the trace.
+    #[inline]
+    pub fn trace_mutator(&mut self, begin: Instant, end: Instant, instructions: u64) {
+        if let Some(trace) = self.trace.as_mut() {
+            let args = vec![("instructions", Arg::Num(instructions as f64))];
+            trace.complete(TID_MUTATOR, "mutator", "vm", begin, end, args);
+        }
+    }
+
+    /// Records an instant event (a limit hit, a report written) in the trace.
+    pub fn trace_event(&mut self, name: &'static str) {
+        if let Some(trace) = self.trace.as_mut() {
+            let heap = Arg::Num(self.accounting.live_bytes() as f64);
+            trace.instant(
+                TID_COLLECTOR,
+                name,
+                Instant::now(),
+                vec![("heap_live", heap)],
+            );
         }
     }
 
@@ -258,13 +293,16 @@ where
 
         let began = Instant::now();
         let scope = FreeScope::enter(&self.accounting);
+        let work_asked;
         let kind = if self.arena.collection_phase() == CollectionPhase::Sweeping {
             let work = self.pacer.sweep_step_work(total, allocated_since);
+            work_asked = work;
             self.set_debt(work);
             self.arena.cycle_debt();
             StepKind::Sweep
         } else {
             let work = self.pacer.mark_step_work(live, allocated_since);
+            work_asked = work;
             self.set_debt(work);
             if let Some(cycle) = self.current.as_mut() {
                 cycle.objects_traced += work;
@@ -278,7 +316,7 @@ where
             }
         };
         drop(scope);
-        self.end_step(began, kind);
+        self.end_step(began, kind, work_asked);
         Some(kind)
     }
 
@@ -327,7 +365,7 @@ where
         // marks again, so finalization cannot be skipped here.
         self.arena.finish_cycle();
         drop(scope);
-        self.end_step(began, StepKind::MarkTermination);
+        self.end_step(began, StepKind::MarkTermination, u64::MAX);
     }
 
     /// Sets gc-arena's debt to exactly `work` units.
@@ -382,7 +420,9 @@ where
         self.current = Some(cycle);
     }
 
-    fn end_step(&mut self, began: Instant, kind: StepKind) {
+    /// `work_asked`: the pacer's work units for the step; `u64::MAX` for a step that ran the
+    /// cycle to its end regardless (a full collection).
+    fn end_step(&mut self, began: Instant, kind: StepKind, work_asked: u64) {
         let now = Instant::now();
         let took = now - began;
         let since_start = now - self.start;
@@ -394,6 +434,35 @@ where
         self.shared.num_pauses.set(self.pauses.count);
         self.shared.pause_total_ns.set(self.pauses.total_ns);
         self.shared.pause_max_ns.set(self.pauses.max_ns);
+
+        if let Some(trace) = self.trace.as_mut() {
+            let name = match kind {
+                _ if work_asked == u64::MAX => "full collection",
+                StepKind::Mark => "mark",
+                StepKind::MarkTermination => "mark termination",
+                StepKind::Sweep => "sweep",
+            };
+            let number = self.current.as_ref().map_or(0, |c| c.number);
+            let live = self.accounting.live_bytes() as f64;
+            let mut args = vec![
+                ("cycle", Arg::Num(number as f64)),
+                ("heap_live", Arg::Num(live)),
+            ];
+            if work_asked != u64::MAX {
+                args.push(("work", Arg::Num(work_asked as f64)));
+            }
+            trace.complete(TID_COLLECTOR, name, "gc", began, now, args);
+            let counters = vec![
+                ("live", Arg::Num(live)),
+                (
+                    "goal",
+                    Arg::Num(self.pacer.goal().min(u64::MAX >> 1) as f64),
+                ),
+            ];
+            trace.counter("heap bytes", now, counters);
+            let objects = self.accounting.live_objects() as f64;
+            trace.counter("heap objects", now, vec![("live", Arg::Num(objects))]);
+        }
 
         let cycle = self
             .current
@@ -449,6 +518,34 @@ where
             }
             if t.pacertrace {
                 let _ = writeln!(t.out, "{}", gctrace::pacer_end_line(&done));
+            }
+        }
+        if let Some(trace) = self.trace.as_mut() {
+            let args = vec![
+                ("heap_start", Arg::Num(done.heap_start as f64)),
+                ("heap_mark_end", Arg::Num(done.heap_mark_end as f64)),
+                ("heap_marked", Arg::Num(done.heap_marked as f64)),
+                ("goal", Arg::Num(done.plan.goal.min(u64::MAX >> 1) as f64)),
+                ("steps", Arg::Num(f64::from(done.steps))),
+                ("forced", Arg::Text(done.forced.to_string())),
+            ];
+            let begin = self.start + done.start;
+            let end = self.start + done.end;
+            trace.complete(
+                TID_CYCLES,
+                format!("GC {}", done.number),
+                "gc.cycle",
+                begin,
+                end,
+                args,
+            );
+            if done.forced {
+                trace.instant(
+                    TID_CYCLES,
+                    "forced GC",
+                    begin,
+                    vec![("cycle", Arg::Num(done.number as f64))],
+                );
             }
         }
         if let Some(observer) = self.observer.as_mut() {

@@ -21,6 +21,9 @@ pub mod heap;
 pub mod memstats;
 pub mod monitor;
 pub mod pacer;
+pub mod pprof;
+pub mod snapshot;
+pub mod trace;
 
 pub use accounting::{note_freed, Accounting};
 pub use cycle::{CycleRecord, GcTotals, StepKind};

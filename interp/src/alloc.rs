@@ -1,17 +1,17 @@
-//! The one allocation entry point: every script object is created by [`Allocator::alloc`].
-//!
-//! It charges the object's footprint — gc-arena's per-object header, the value itself, and
-//! the buffers the value owns ([`OwnedBytes`]) — to the runtime's [`Accounting`] and to the
-//! current slice's allocation budget. The VM ends a slice when that budget is spent, so the
-//! collector catches up before much more is allocated. Every object type reports the same
-//! footprint when it is dropped (`object.rs`), so live bytes are exact.
+//! Allocation counting for the one allocation entry point, [`crate::vm::Env::alloc`]: every
+//! script object is created there, and it charges the object's footprint — gc-arena's
+//! per-object header, the value itself, and the buffers the value owns
+//! ([`crate::object::HeapObject`]) — through [`Allocator::charge`] to the runtime's
+//! [`Accounting`], to the current slice's allocation budget, and to the heap-profile sampling
+//! countdown. The VM ends a slice when that budget is spent, so the collector catches up before
+//! much more is allocated. Every object type reports the same footprint when it is dropped
+//! (`object.rs`), so live bytes are exact.
 
 use std::rc::Rc;
 
-use gc_arena::{Collect, Gc, Mutation};
 use gclox_gc::Accounting;
-
-use crate::object::OwnedBytes;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
 
 /// Bytes gc-arena 0.7 adds in front of every object (its `GcBoxHeader`).
 pub const GC_HEADER_BYTES: usize = 16;
@@ -45,44 +45,96 @@ pub struct Allocator {
     /// Set by the host after a collection made for a failed reservation: the retried
     /// reservation fails for good if it still does not fit.
     pub collected_for_reservation: bool,
+    /// Heap-profile sampling: bytes left before the next sample (Go's MemProfileRate
+    /// countdown), or `None` when sampling is off.
+    sampling: Option<Countdown>,
+}
+
+/// Exponentially distributed gaps between samples, averaging `rate` bytes, so that every byte
+/// allocated has the same chance of being sampled (Go's `fastexprand`). Seeded, so runs repeat.
+struct Countdown {
+    rate: u64,
+    left: i64,
+    rng: SmallRng,
+}
+
+impl Countdown {
+    fn gap(&mut self) -> i64 {
+        if self.rate <= 1 {
+            return 0;
+        }
+        let u: f64 = self.rng.random_range(f64::MIN_POSITIVE..1.0);
+        (-u.ln() * self.rate as f64).min(i64::MAX as f64 / 2.0) as i64
+    }
 }
 
 impl Allocator {
-    pub fn new(accounting: Rc<Accounting>, slice_budget: usize, max_heap: Option<u64>) -> Self {
+    /// `sample_rate`: bytes per heap-profile sample on average (1: every allocation; 0: off).
+    pub fn new(
+        accounting: Rc<Accounting>,
+        slice_budget: usize,
+        max_heap: Option<u64>,
+        sample_rate: u64,
+    ) -> Self {
+        let sampling = (sample_rate > 0).then(|| {
+            let mut countdown = Countdown {
+                rate: sample_rate,
+                left: 0,
+                rng: SmallRng::seed_from_u64(0x0067_636c_6f78),
+            };
+            countdown.left = countdown.gap();
+            countdown
+        });
         Allocator {
             accounting,
             slice_bytes: 0,
             slice_budget,
             max_heap,
             collected_for_reservation: false,
+            sampling,
         }
+    }
+
+    /// The heap-profile sampling rate in bytes (0: off).
+    pub fn sample_rate(&self) -> u64 {
+        self.sampling.as_ref().map_or(0, |c| c.rate)
     }
 
     pub fn accounting(&self) -> &Accounting {
         &self.accounting
     }
 
-    /// Allocates `value` in the arena and accounts for it.
+    /// Accounts for a new object of `size` bytes. Returns true when this allocation is to be
+    /// sampled for the heap profile.
     #[inline]
-    pub fn alloc<'gc, T: Collect<'gc> + OwnedBytes + 'gc>(
-        &mut self,
-        mc: &Mutation<'gc>,
-        value: T,
-    ) -> Gc<'gc, T> {
-        let size = footprint::<T>(value.owned_bytes());
+    pub fn charge(&mut self, size: usize) -> bool {
         self.accounting.allocated(size);
         self.slice_bytes += size;
-        Gc::new(mc, value)
+        self.countdown(size)
     }
 
-    /// Accounts for an object's buffer growing after it was allocated (a field table gaining
-    /// room for more entries).
+    /// Accounts for an object's buffer growing by `bytes` after it was allocated (a field
+    /// table gaining room for more entries). Returns true when the growth is to be sampled.
     #[inline]
-    pub fn grew(&mut self, bytes: usize) {
-        if bytes != 0 {
-            self.accounting.grew(bytes);
-            self.slice_bytes += bytes;
+    pub fn charge_growth(&mut self, bytes: usize) -> bool {
+        self.accounting.grew(bytes);
+        self.slice_bytes += bytes;
+        self.countdown(bytes)
+    }
+
+    #[inline]
+    fn countdown(&mut self, bytes: usize) -> bool {
+        let Some(countdown) = self.sampling.as_mut() else {
+            return false;
+        };
+        countdown.left -= bytes as i64;
+        if countdown.left > 0 {
+            return false;
         }
+        countdown.left += countdown.gap();
+        // One sample per allocation at most; never let the countdown run far behind.
+        countdown.left = countdown.left.max(0);
+        true
     }
 
     /// Asks whether an allocation of `bytes` may happen under the hard heap limit. Used before

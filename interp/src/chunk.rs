@@ -80,8 +80,12 @@ pub enum Constant {
 pub struct FunctionCode {
     /// `None` for the top-level script.
     pub name: Option<Box<str>>,
+    /// `Class.method` for methods, else the name: what profiles show.
+    pub qualified_name: Option<Box<str>>,
     pub arity: u8,
     pub upvalue_count: u16,
+    /// Names of the captured variables, by upvalue index.
+    pub upvalue_names: Vec<Box<str>>,
     pub code: Vec<u8>,
     /// Source line of each code byte.
     pub lines: Vec<u32>,

@@ -122,10 +122,13 @@ struct FunctionState<'src> {
     kind: FunctionKind,
     locals: Vec<Local<'src>>,
     upvalues: Vec<UpvalueRef>,
+    /// The captured variables' names, by upvalue index (for heap snapshots).
+    upvalue_names: Vec<&'src str>,
     scope_depth: u32,
 }
 
-struct ClassState {
+struct ClassState<'src> {
+    name: &'src str,
     has_superclass: bool,
 }
 
@@ -136,7 +139,7 @@ struct Compiler<'src, 'g> {
     panic_mode: bool,
     errors: Vec<String>,
     functions: Vec<FunctionState<'src>>,
-    classes: Vec<ClassState>,
+    classes: Vec<ClassState<'src>>,
     globals: &'g mut GlobalNames,
     nesting: usize,
 }
@@ -325,9 +328,17 @@ impl<'src> Compiler<'src, '_> {
             FunctionKind::Method | FunctionKind::Initializer => "this",
             FunctionKind::Function | FunctionKind::Script => "",
         };
+        // Methods are `Class.method` in profiles and snapshots (stack traces keep clox's `m()`).
+        let qualified = match (kind, self.classes.last(), name) {
+            (FunctionKind::Method | FunctionKind::Initializer, Some(class), Some(name)) => {
+                Some(format!("{}.{name}", class.name).into_boxed_str())
+            }
+            _ => name.map(Into::into),
+        };
         self.functions.push(FunctionState {
             code: FunctionCode {
                 name: name.map(Into::into),
+                qualified_name: qualified,
                 ..FunctionCode::default()
             },
             kind,
@@ -337,6 +348,7 @@ impl<'src> Compiler<'src, '_> {
                 is_captured: false,
             }],
             upvalues: Vec::new(),
+            upvalue_names: Vec::new(),
             scope_depth: 0,
         });
     }
@@ -346,6 +358,7 @@ impl<'src> Compiler<'src, '_> {
         let state = self.functions.pop().expect("begin_function pushed it");
         let mut code = state.code;
         code.upvalue_count = state.upvalues.len() as u16;
+        code.upvalue_names = state.upvalue_names.iter().map(|&n| n.into()).collect();
         (code, state.upvalues)
     }
 
@@ -453,7 +466,7 @@ impl<'src> Compiler<'src, '_> {
         Some(index as u8)
     }
 
-    fn add_upvalue(&mut self, level: usize, upvalue: UpvalueRef) -> u8 {
+    fn add_upvalue(&mut self, level: usize, upvalue: UpvalueRef, name: &'src str) -> u8 {
         let upvalues = &self.functions[level].upvalues;
         if let Some(i) = upvalues.iter().position(|u| *u == upvalue) {
             return i as u8;
@@ -463,10 +476,11 @@ impl<'src> Compiler<'src, '_> {
             return 0;
         }
         self.functions[level].upvalues.push(upvalue);
+        self.functions[level].upvalue_names.push(name);
         (self.functions[level].upvalues.len() - 1) as u8
     }
 
-    fn resolve_upvalue(&mut self, level: usize, name: &str) -> Option<u8> {
+    fn resolve_upvalue(&mut self, level: usize, name: &'src str) -> Option<u8> {
         if level == 0 {
             return None;
         }
@@ -476,14 +490,14 @@ impl<'src> Compiler<'src, '_> {
                 index,
                 is_local: true,
             };
-            return Some(self.add_upvalue(level, upvalue));
+            return Some(self.add_upvalue(level, upvalue, name));
         }
         let index = self.resolve_upvalue(level - 1, name)?;
         let upvalue = UpvalueRef {
             index,
             is_local: false,
         };
-        Some(self.add_upvalue(level, upvalue))
+        Some(self.add_upvalue(level, upvalue, name))
     }
 
     // ---- declarations and statements ----
@@ -517,6 +531,7 @@ impl<'src> Compiler<'src, '_> {
         self.define_variable(global);
 
         self.classes.push(ClassState {
+            name: class_name.lexeme,
             has_superclass: false,
         });
 

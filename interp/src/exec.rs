@@ -27,6 +27,7 @@ use crate::object::{
     upvalue_close, upvalue_get, upvalue_set, BoundMethod, Class, Closure, Instance, LoxStr, Proto,
     Upvalue, UpvalueCell, UpvalueState,
 };
+use crate::sampler::{FrameKey, MAX_DEPTH};
 use crate::table::Table;
 use crate::value::{Str, Value};
 use crate::vm::{CallFrame, Env, Vm};
@@ -48,10 +49,13 @@ pub fn run_slice<'gc>(
     vm: &mut Vm<'gc>,
     fuel: u32,
 ) -> Result<SliceEnd, LoxError> {
-    vm.env.alloc.begin_slice();
+    vm.env.allocator.begin_slice();
+    // Samples taken outside any slice (VM start-up, loading a program) belong to no frame.
+    resolve_samples(mc, vm);
     let mut left = fuel;
     let result = execute(mc, vm, fuel, &mut left);
     vm.env.instructions += u64::from(fuel - left);
+    resolve_samples(mc, vm);
     match result {
         Ok(end) => Ok(end),
         Err(message) => {
@@ -60,6 +64,42 @@ pub fn run_slice<'gc>(
             Err(LoxError::Runtime { message, trace })
         }
     }
+}
+
+/// Attributes pending heap-profile samples to the current call stack.
+fn resolve_samples<'gc>(mc: &Mutation<'gc>, vm: &Vm<'gc>) {
+    if let Some(tracker) = vm.env.sampling {
+        if tracker.borrow().has_pending() {
+            let stack = sample_stack(vm);
+            tracker.borrow_mut(mc).resolve(&stack);
+        }
+    }
+}
+
+/// The call stack for heap-profile samples, innermost first, skipping frames that have not
+/// executed an instruction yet (see `sampler.rs`); `<runtime>` when no frame has.
+fn sample_stack(vm: &Vm<'_>) -> Vec<FrameKey> {
+    let stack: Vec<FrameKey> = vm
+        .frames
+        .iter()
+        .rev()
+        .filter(|frame| frame.ip > 0)
+        .take(MAX_DEPTH)
+        .map(|frame| {
+            let proto = &frame.closure.proto;
+            FrameKey {
+                function: proto.qualified_name.clone(),
+                line: proto.lines[frame.ip - 1],
+            }
+        })
+        .collect();
+    if stack.is_empty() {
+        return vec![FrameKey {
+            function: "<runtime>".into(),
+            line: 0,
+        }];
+    }
+    stack
 }
 
 /// One line per active call, innermost first, as clox prints them.
@@ -213,7 +253,7 @@ fn execute_with<'gc>(
     // Ends the slice after this instruction if it has allocated its budget.
     macro_rules! check_budget {
         () => {
-            if env.alloc.over_budget() {
+            if env.allocator.over_budget() {
                 fuel.left = 0;
             }
         };
@@ -304,7 +344,7 @@ fn execute_with<'gc>(
                 let value = pop!();
                 let grew = instance.borrow_mut(mc).fields.set(name, value);
                 if grew != 0 {
-                    env.alloc.grew(grew);
+                    env.grew(mc, grew, Gc::erase(instance), "Instance fields");
                     check_budget!();
                 }
                 set_top!(value);
@@ -336,7 +376,7 @@ fn execute_with<'gc>(
                     }
                     (Value::String(a), Value::String(b)) => {
                         let size = footprint::<LoxStr>(a.as_str().len() + b.as_str().len());
-                        match env.alloc.reserve(size) {
+                        match env.allocator.reserve(size) {
                             Reservation::Granted => {}
                             Reservation::CollectFirst => {
                                 // Re-run this ADD after a full collection.
@@ -432,7 +472,7 @@ fn execute_with<'gc>(
                         closure.upvalues[index]
                     });
                 }
-                let new = env.alloc.alloc(
+                let new = env.alloc(
                     mc,
                     Closure {
                         proto: function,
@@ -459,7 +499,7 @@ fn execute_with<'gc>(
             }
             op::CLASS => {
                 let name = read_string!();
-                let class = env.alloc.alloc(
+                let class = env.alloc(
                     mc,
                     RefLock::new(Class {
                         name,
@@ -478,7 +518,7 @@ fn execute_with<'gc>(
                 };
                 let methods = superclass.borrow().methods.clone();
                 let grew = subclass.borrow_mut(mc).methods.add_all(&methods);
-                env.alloc.grew(grew);
+                env.grew(mc, grew, Gc::erase(subclass), "Class methods");
                 pop!();
             }
             op::METHOD => {
@@ -487,7 +527,7 @@ fn execute_with<'gc>(
                     unreachable!("METHOD follows a class and a closure");
                 };
                 let grew = class.borrow_mut(mc).methods.set(name, method);
-                env.alloc.grew(grew);
+                env.grew(mc, grew, Gc::erase(class), "Class methods");
                 pop!();
             }
             other => throw!("Internal error: unknown opcode {other}."),
@@ -513,7 +553,7 @@ fn call_value<'gc>(
             call_closure(stack, frames, env, bound.method, argc)
         }
         Value::Class(class) => {
-            let instance = env.alloc.alloc(
+            let instance = env.alloc(
                 mc,
                 RefLock::new(Instance {
                     class,
@@ -615,7 +655,7 @@ fn bind_method<'gc>(
     receiver: Value<'gc>,
 ) -> Option<Value<'gc>> {
     let method = class.borrow().methods.get(name)?;
-    let bound = env.alloc.alloc(mc, BoundMethod { receiver, method });
+    let bound = env.alloc(mc, BoundMethod { receiver, method });
     Some(Value::BoundMethod(bound))
 }
 
@@ -640,7 +680,7 @@ fn capture_upvalue<'gc>(
             return existing;
         }
     }
-    let upvalue = env.alloc.alloc(
+    let upvalue = env.alloc(
         mc,
         UpvalueCell {
             state: Lock::new(UpvalueState::Open(slot)),

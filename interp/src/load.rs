@@ -24,12 +24,14 @@ pub fn load<'gc>(
         })
         .collect();
     let name = code.name.as_deref().map(|n| env.intern(mc, n));
-    env.alloc.alloc(
+    env.alloc(
         mc,
         Proto {
             name,
             arity: code.arity,
+            qualified_name: code.qualified_name.as_deref().unwrap_or("<script>").into(),
             upvalue_count: code.upvalue_count,
+            upvalue_names: code.upvalue_names.clone().into_boxed_slice(),
             code: code.code.clone().into_boxed_slice(),
             lines: code.lines.clone().into_boxed_slice(),
             constants,
@@ -44,7 +46,7 @@ pub fn load_script<'gc>(
     code: &FunctionCode,
 ) -> Gc<'gc, Closure<'gc>> {
     let proto = load(mc, env, code);
-    env.alloc.alloc(
+    env.alloc(
         mc,
         Closure {
             proto,

@@ -10,6 +10,9 @@
 //! | `__gc()` | a full, forced collection (Go's `runtime.GC()`); returns nil |
 //! | `__memstat(name)` | a collector statistic by its Go name, e.g. `"HeapAlloc"`, `"NumGC"` |
 //! | `__setgcpercent(n)` | sets gogc (negative: off), returns the previous value (Go's `debug.SetGCPercent`) |
+//! | `__writeheapprofile(path)` | writes the heap profile now (gzipped pprof); returns true (Go's `pprof.WriteHeapProfile`) |
+//! | `__heapsnapshot(path)` | writes a `.heapsnapshot` of the live heap at the next instruction boundary |
+//! | `__leakreport()` | prints a leak report (top retainers and their paths) at the next instruction boundary |
 //!
 //! The `__` prefix keeps these out of the way of ordinary Lox programs' names.
 
@@ -31,11 +34,14 @@ pub type NativeFn =
     for<'gc, 'a> fn(&mut NativeCx<'gc, 'a>, &[Value<'gc>]) -> Result<Value<'gc>, String>;
 
 /// Every native: name, arity, function.
-const NATIVES: [(&str, u8, NativeFn); 4] = [
+const NATIVES: [(&str, u8, NativeFn); 7] = [
     ("clock", 0, clock),
     ("__gc", 0, gc),
     ("__memstat", 1, memstat),
     ("__setgcpercent", 1, set_gc_percent),
+    ("__writeheapprofile", 1, write_heap_profile),
+    ("__heapsnapshot", 1, heap_snapshot),
+    ("__leakreport", 0, leak_report),
 ];
 
 /// The names `__memstat` accepts.
@@ -58,7 +64,7 @@ pub const MEMSTAT_NAMES: [&str; 13] = [
 /// Defines every native as a global of `vm`.
 pub fn define_all<'gc>(mc: &Mutation<'gc>, vm: &mut Vm<'gc>) {
     for (name, arity, function) in NATIVES {
-        let native = vm.env.alloc.alloc(
+        let native = vm.env.alloc(
             mc,
             Native {
                 name,
@@ -78,7 +84,7 @@ fn clock<'gc>(cx: &mut NativeCx<'gc, '_>, _args: &[Value<'gc>]) -> Result<Value<
 /// `__gc()`: asks the host for a full collection before the next instruction.
 fn gc<'gc>(cx: &mut NativeCx<'gc, '_>, _args: &[Value<'gc>]) -> Result<Value<'gc>, String> {
     cx.env.requests.collect = true;
-    cx.env.alloc.end_slice();
+    cx.env.allocator.end_slice();
     Ok(Value::Nil)
 }
 
@@ -87,7 +93,7 @@ fn memstat<'gc>(cx: &mut NativeCx<'gc, '_>, args: &[Value<'gc>]) -> Result<Value
     let Value::String(name) = args[0] else {
         return Err("__memstat takes a statistic's name.".to_string());
     };
-    let a = cx.env.alloc.accounting();
+    let a = cx.env.allocator.accounting();
     let s = &cx.env.gc_stats;
     let value = match name.as_str() {
         "HeapAlloc" => a.live_bytes() as f64,
@@ -127,6 +133,47 @@ fn set_gc_percent<'gc>(
     let new = if n < 0.0 { None } else { Some(n as u32) };
     let old = cx.env.gc_stats.gogc.replace(new.map_or(-1, i64::from));
     cx.env.requests.set_gogc = Some(new);
-    cx.env.alloc.end_slice();
+    cx.env.allocator.end_slice();
     Ok(Value::Number(old as f64))
+}
+
+fn path_argument(args: &[Value<'_>], native: &str) -> Result<String, String> {
+    match args[0] {
+        Value::String(path) => Ok(path.as_str().to_string()),
+        _ => Err(format!("{native} takes a file path.")),
+    }
+}
+
+/// `__writeheapprofile(path)`: writes the heap profile now.
+fn write_heap_profile<'gc>(
+    cx: &mut NativeCx<'gc, '_>,
+    args: &[Value<'gc>],
+) -> Result<Value<'gc>, String> {
+    let path = path_argument(args, "__writeheapprofile")?;
+    let Some(profile) = crate::profile::heap_profile(cx.env) else {
+        return Err("Heap profiling is off (memprofile rate 0).".to_string());
+    };
+    std::fs::write(&path, profile.encode())
+        .map_err(|e| format!("Cannot write heap profile '{path}': {e}."))?;
+    Ok(Value::Bool(true))
+}
+
+/// `__heapsnapshot(path)`: asks the host for a heap snapshot before the next instruction.
+fn heap_snapshot<'gc>(
+    cx: &mut NativeCx<'gc, '_>,
+    args: &[Value<'gc>],
+) -> Result<Value<'gc>, String> {
+    cx.env.requests.heap_snapshot = Some(path_argument(args, "__heapsnapshot")?);
+    cx.env.allocator.end_slice();
+    Ok(Value::Nil)
+}
+
+/// `__leakreport()`: asks the host for a leak report before the next instruction.
+fn leak_report<'gc>(
+    cx: &mut NativeCx<'gc, '_>,
+    _args: &[Value<'gc>],
+) -> Result<Value<'gc>, String> {
+    cx.env.requests.leak_report = true;
+    cx.env.allocator.end_slice();
+    Ok(Value::Nil)
 }

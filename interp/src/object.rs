@@ -60,10 +60,17 @@ pub fn hash_str(text: &str) -> u64 {
 pub struct Proto<'gc> {
     /// `None` for the top-level script.
     pub name: Option<Str<'gc>>,
+    /// `Class.method` for methods, else the name; `<script>` for the top level. What
+    /// profiles and heap snapshots show.
+    #[collect(require_static)]
+    pub qualified_name: Box<str>,
     #[collect(require_static)]
     pub arity: u8,
     #[collect(require_static)]
     pub upvalue_count: u16,
+    /// Names of the captured variables, by upvalue index.
+    #[collect(require_static)]
+    pub upvalue_names: Box<[Box<str>]>,
     #[collect(require_static)]
     pub code: Box<[u8]>,
     #[collect(require_static)]
@@ -137,51 +144,76 @@ pub struct BoundMethod<'gc> {
     pub method: Gc<'gc, Closure<'gc>>,
 }
 
-/// Bytes an object owns outside its own arena allocation (string text, code, tables). Part of
-/// the footprint the allocation entry point accounts for.
-pub trait OwnedBytes {
+/// What the allocation entry point needs to know about an object type.
+pub trait HeapObject {
+    /// The type's name in profiles and heap snapshots.
+    const TYPE_NAME: &'static str;
+
+    /// Bytes the object owns outside its own arena allocation (string text, code, tables):
+    /// part of the footprint the allocation entry point accounts for.
     fn owned_bytes(&self) -> usize {
         0
     }
 }
 
-impl OwnedBytes for LoxStr {
+impl HeapObject for LoxStr {
+    const TYPE_NAME: &'static str = "String";
+
     fn owned_bytes(&self) -> usize {
         self.text.len()
     }
 }
 
-impl OwnedBytes for Proto<'_> {
+impl HeapObject for Proto<'_> {
+    const TYPE_NAME: &'static str = "Function";
     fn owned_bytes(&self) -> usize {
         self.code.len()
             + self.lines.len() * std::mem::size_of::<u32>()
+            + self.qualified_name.len()
+            + self
+                .upvalue_names
+                .iter()
+                .map(|n| std::mem::size_of::<Box<str>>() + n.len())
+                .sum::<usize>()
             + std::mem::size_of_val::<[Value]>(&self.constants)
     }
 }
 
-impl OwnedBytes for Closure<'_> {
+impl HeapObject for Closure<'_> {
+    const TYPE_NAME: &'static str = "Closure";
     fn owned_bytes(&self) -> usize {
         std::mem::size_of_val::<[Upvalue]>(&self.upvalues)
     }
 }
 
-impl OwnedBytes for UpvalueCell<'_> {}
-impl OwnedBytes for Native {}
-impl OwnedBytes for BoundMethod<'_> {}
+impl HeapObject for UpvalueCell<'_> {
+    const TYPE_NAME: &'static str = "Upvalue";
+}
 
-impl<T: OwnedBytes> OwnedBytes for RefLock<T> {
+impl HeapObject for Native {
+    const TYPE_NAME: &'static str = "Native";
+}
+
+impl HeapObject for BoundMethod<'_> {
+    const TYPE_NAME: &'static str = "BoundMethod";
+}
+
+impl<T: HeapObject> HeapObject for RefLock<T> {
+    const TYPE_NAME: &'static str = T::TYPE_NAME;
     fn owned_bytes(&self) -> usize {
         self.borrow().owned_bytes()
     }
 }
 
-impl OwnedBytes for Class<'_> {
+impl HeapObject for Class<'_> {
+    const TYPE_NAME: &'static str = "Class";
     fn owned_bytes(&self) -> usize {
         self.methods.owned_bytes()
     }
 }
 
-impl OwnedBytes for Instance<'_> {
+impl HeapObject for Instance<'_> {
+    const TYPE_NAME: &'static str = "Instance";
     fn owned_bytes(&self) -> usize {
         self.fields.owned_bytes()
     }

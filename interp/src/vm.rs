@@ -10,10 +10,11 @@ use std::time::Instant;
 use gc_arena::{lock::RefLock, Collect, Finalization, Gc, Mutation};
 use gclox_gc::{Accounting, HeapRoot, SharedStats};
 
-use crate::alloc::Allocator;
+use crate::alloc::{footprint, Allocator};
 use crate::global_names::GlobalNames;
 use crate::intern::Interner;
-use crate::object::{Closure, LoxStr, Upvalue};
+use crate::object::{Closure, HeapObject, LoxStr, Upvalue};
+use crate::sampler::SampleTracker;
 use crate::value::{Str, Value};
 
 /// Tunables of one VM.
@@ -23,6 +24,11 @@ pub struct VmConfig {
     pub max_frames: usize,
     /// Bytes a slice may allocate before yielding to the collector.
     pub slice_alloc_bytes: usize,
+    /// Heap-profile sampling: on average one sampled allocation per this many bytes (Go's
+    /// MemProfileRate; 1: every allocation; 0: off). Default 512 KiB, as in Go.
+    pub memprofile_rate: u64,
+    /// The script's file name, as profiles and reports show it.
+    pub script_name: String,
 }
 
 impl Default for VmConfig {
@@ -30,6 +36,8 @@ impl Default for VmConfig {
         VmConfig {
             max_frames: 4096,
             slice_alloc_bytes: 64 * 1024,
+            memprofile_rate: 512 * 1024,
+            script_name: "script".to_string(),
         }
     }
 }
@@ -49,7 +57,7 @@ pub struct CallFrame<'gc> {
 
 /// Requests a running program makes of its host, acted on between slices. A native that
 /// makes one also ends the slice, so the host acts before the next instruction.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Requests {
     /// Run a full collection before the next slice (the script called `__gc()`).
     pub collect: bool,
@@ -58,6 +66,10 @@ pub struct Requests {
     pub collect_for_memory: bool,
     /// Set gogc (`None`: off), as `__setgcpercent` asked.
     pub set_gogc: Option<Option<u32>>,
+    /// Write a heap snapshot to this file (`__heapsnapshot`).
+    pub heap_snapshot: Option<String>,
+    /// Print a leak report (`__leakreport`).
+    pub leak_report: bool,
 }
 
 /// Everything the VM needs besides the stacks: what natives and the allocation path see.
@@ -67,10 +79,12 @@ pub struct Env<'gc> {
     pub strings: Gc<'gc, RefLock<Interner<'gc>>>,
     /// The interned `"init"`, looked up on every class call.
     pub init_string: Str<'gc>,
+    /// The heap profiler's arena side, when sampling is on.
+    pub sampling: Option<Gc<'gc, RefLock<SampleTracker<'gc>>>>,
     #[collect(require_static)]
     pub global_names: GlobalNames,
     #[collect(require_static)]
-    pub alloc: Allocator,
+    pub allocator: Allocator,
     #[collect(require_static)]
     pub out: Box<dyn Write>,
     #[collect(require_static)]
@@ -89,6 +103,65 @@ pub struct Env<'gc> {
 }
 
 impl<'gc> Env<'gc> {
+    /// The one allocation entry point: allocates `value` in the arena, accounts for its
+    /// footprint, and samples it for the heap profile when its turn comes.
+    #[inline]
+    pub fn alloc<T: Collect<'gc> + HeapObject + 'gc>(
+        &mut self,
+        mc: &Mutation<'gc>,
+        value: T,
+    ) -> Gc<'gc, T> {
+        let size = footprint::<T>(value.owned_bytes());
+        let sample = self.allocator.charge(size);
+        let object = Gc::new(mc, value);
+        if sample {
+            self.sample(mc, Gc::erase(object), size, T::TYPE_NAME, false);
+        }
+        object
+    }
+
+    /// Accounts for an object made with `Gc::new` before the environment existed, exactly as
+    /// [`Env::alloc`] would have.
+    fn adopt<T: HeapObject + 'gc>(&mut self, mc: &Mutation<'gc>, object: Gc<'gc, T>) {
+        let size = footprint::<T>(object.owned_bytes());
+        if self.allocator.charge(size) {
+            self.sample(mc, Gc::erase(object), size, T::TYPE_NAME, false);
+        }
+    }
+
+    /// Accounts for `owner`'s buffers having grown by `bytes` (`what` names the buffer in
+    /// profiles).
+    #[inline]
+    pub fn grew(
+        &mut self,
+        mc: &Mutation<'gc>,
+        bytes: usize,
+        owner: Gc<'gc, ()>,
+        what: &'static str,
+    ) {
+        if bytes != 0 && self.allocator.charge_growth(bytes) {
+            self.sample(mc, owner, bytes, what, true);
+        }
+    }
+
+    #[cold]
+    fn sample(
+        &mut self,
+        mc: &Mutation<'gc>,
+        object: Gc<'gc, ()>,
+        size: usize,
+        what: &'static str,
+        growth: bool,
+    ) {
+        if let Some(tracker) = self.sampling {
+            tracker
+                .borrow_mut(mc)
+                .sampled(object, size as u64, what, growth);
+            // The stack is captured at the end of the slice: end it after this instruction.
+            self.allocator.end_slice();
+        }
+    }
+
     /// The interned string with this text, allocating it if needed.
     pub fn intern(&mut self, mc: &Mutation<'gc>, text: &str) -> Str<'gc> {
         if let Some(s) = self.strings.borrow().find(mc, text) {
@@ -106,9 +179,9 @@ impl<'gc> Env<'gc> {
     }
 
     fn intern_new(&mut self, mc: &Mutation<'gc>, text: Box<str>) -> Str<'gc> {
-        let s = self.alloc.alloc(mc, LoxStr::new(text));
+        let s = self.alloc(mc, LoxStr::new(text));
         let grew = self.strings.borrow_mut(mc).insert(s);
-        self.alloc.grew(grew);
+        self.grew(mc, grew, Gc::erase(self.strings), "intern table");
         s
     }
 }
@@ -137,10 +210,17 @@ impl<'gc> Vm<'gc> {
         max_heap: Option<u64>,
     ) -> Self {
         let strings = Gc::new(mc, RefLock::new(Interner::default()));
-        let mut alloc = Allocator::new(accounting, config.slice_alloc_bytes, max_heap);
-        let init = alloc.alloc(mc, LoxStr::new("init".into()));
-        let grew = strings.borrow_mut(mc).insert(init);
-        alloc.grew(grew);
+        let allocator = Allocator::new(
+            accounting,
+            config.slice_alloc_bytes,
+            max_heap,
+            config.memprofile_rate,
+        );
+        let sampling = (config.memprofile_rate > 0)
+            .then(|| Gc::new(mc, RefLock::new(SampleTracker::default())));
+        // "init" must exist before the environment does; it is accounted for (and interned)
+        // right after, so its bytes balance when it is freed.
+        let init = Gc::new(mc, LoxStr::new("init".into()));
         let mut vm = Vm {
             stack: Vec::with_capacity(1024),
             frames: Vec::with_capacity(64),
@@ -149,8 +229,9 @@ impl<'gc> Vm<'gc> {
             env: Env {
                 strings,
                 init_string: init,
+                sampling,
                 global_names: GlobalNames::default(),
-                alloc,
+                allocator,
                 out,
                 config,
                 requests: Requests::default(),
@@ -159,6 +240,10 @@ impl<'gc> Vm<'gc> {
                 start: Instant::now(),
             },
         };
+        vm.env.adopt(mc, init);
+        let grew = vm.env.strings.borrow_mut(mc).insert(init);
+        vm.env
+            .grew(mc, grew, Gc::erase(vm.env.strings), "intern table");
         crate::natives::define_all(mc, &mut vm);
         vm
     }
@@ -209,6 +294,9 @@ impl<'gc> Vm<'gc> {
 impl<'gc> HeapRoot<'gc> for Vm<'gc> {
     fn finalize(&self, fc: &Finalization<'gc>) {
         self.env.strings.borrow_mut(fc).prune(fc);
+        if let Some(tracker) = self.env.sampling {
+            tracker.borrow_mut(fc).prune(fc);
+        }
     }
 
     fn stack_bytes(&self) -> usize {

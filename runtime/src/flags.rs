@@ -87,6 +87,48 @@ pub struct Cli {
     #[arg(long, value_name = "SIZE", default_value = "64KiB", value_parser = parse_size)]
     pub slice_alloc: u64,
 
+    /// Heap-profile sampling: on average one sampled allocation per this many bytes (Go's
+    /// MemProfileRate; 1 samples every allocation, 0 turns sampling off).
+    #[arg(long, env = "GCLOX_MEMPROFILERATE", value_name = "BYTES", default_value_t = 512 * 1024)]
+    pub memprofilerate: u64,
+
+    /// At exit, write a gzipped pprof heap profile (opens in `go tool pprof`).
+    #[arg(long, value_name = "FILE")]
+    pub memprofile: Option<PathBuf>,
+
+    /// At exit, write a heap snapshot in V8's `.heapsnapshot` format (Chrome DevTools' Memory
+    /// tab: retainers and dominators).
+    #[arg(long, value_name = "FILE")]
+    pub heapsnapshot: Option<PathBuf>,
+
+    /// At exit, print a leak report on stderr: the objects retaining the most memory and the
+    /// shortest reference path from a root to each.
+    #[arg(long)]
+    pub leak_report: bool,
+
+    /// Print a leak report the first time the live heap exceeds --memlimit.
+    #[arg(long, requires = "memlimit")]
+    pub leak_report_on_memlimit: bool,
+
+    /// Print the top allocation sites of a heap profile written by --memprofile (like
+    /// `go tool pprof -top`) and exit; no script runs.
+    #[arg(long, value_name = "PROFILE", conflicts_with = "script")]
+    pub profile_top: Option<PathBuf>,
+
+    /// Which values --profile-top ranks by: inuse_space, inuse_objects, alloc_space or
+    /// alloc_objects.
+    #[arg(long, value_name = "NAME", default_value = "inuse_space")]
+    pub sample_index: gclox_gc::pprof::SampleIndex,
+
+    /// Write an execution trace (Chrome Trace Event JSON: open it in Perfetto UI or
+    /// chrome://tracing) of every VM slice, collector step and cycle.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+
+    /// Most events the trace keeps (the file notes how many were dropped after that).
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub trace_max_events: usize,
+
     /// Stop the script with "Instruction limit exceeded." after this many instructions.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_instructions: Option<u64>,
@@ -107,6 +149,11 @@ impl Cli {
             vm: VmConfig {
                 max_frames: self.max_frames as usize,
                 slice_alloc_bytes: usize::try_from(self.slice_alloc.max(1)).unwrap_or(usize::MAX),
+                memprofile_rate: self.memprofilerate,
+                script_name: self
+                    .script
+                    .as_ref()
+                    .map_or("<repl>".to_string(), |p| p.display().to_string()),
             },
             gc: GcConfig {
                 gogc: self.gogc.0,
@@ -121,6 +168,7 @@ impl Cli {
             slice_instructions: self.slice_instructions,
             max_instructions: self.max_instructions,
             timeout: self.timeout,
+            leak_report_on_memlimit: self.leak_report_on_memlimit,
         }
     }
 }

@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod isolates;
+mod report;
 pub mod sink;
 
 use std::io::Write;
@@ -40,6 +41,8 @@ pub struct Config {
     /// Most wall time one `run_source` may take ("Time limit exceeded."), checked between
     /// slices.
     pub timeout: Option<Duration>,
+    /// Print a leak report (once) when the live heap first exceeds the soft memory limit.
+    pub leak_report_on_memlimit: bool,
 }
 
 impl Default for Config {
@@ -50,6 +53,7 @@ impl Default for Config {
             slice_instructions: 1024,
             max_instructions: None,
             timeout: None,
+            leak_report_on_memlimit: false,
         }
     }
 }
@@ -91,6 +95,10 @@ pub struct Runtime {
     heap: Heap<VmRoot>,
     config: Config,
     interrupt: InterruptHandle,
+    /// Where leak reports (and failures to write requested files) go.
+    reports: Box<dyn Write>,
+    /// Whether the soft-limit leak report was printed already.
+    memlimit_reported: bool,
 }
 
 impl Runtime {
@@ -109,7 +117,15 @@ impl Runtime {
             heap,
             config,
             interrupt: InterruptHandle::default(),
+            reports: Box::new(std::io::stderr()),
+            memlimit_reported: false,
         }
+    }
+
+    /// Sends leak reports (requested by `__leakreport()` or the soft-limit trigger) to `out`
+    /// instead of stderr.
+    pub fn set_report_output(&mut self, out: Box<dyn Write>) {
+        self.reports = out;
     }
 
     /// A handle another thread can use to interrupt this runtime's script.
@@ -155,19 +171,29 @@ impl Runtime {
                 }
                 None => self.config.slice_instructions,
             };
-            let (end, requests) = self.heap.mutate_root(|mc, vm| {
+            let slice_began = Instant::now();
+            let (end, requests, ran) = self.heap.mutate_root(|mc, vm| {
+                let before = vm.env.instructions;
                 let end = run_slice(mc, vm, fuel);
-                (end, std::mem::take(&mut vm.env.requests))
+                let ran = vm.env.instructions - before;
+                (end, std::mem::take(&mut vm.env.requests), ran)
             });
+            self.heap.trace_mutator(slice_began, Instant::now(), ran);
             if let Some(gogc) = requests.set_gogc {
                 self.heap.set_gogc(gogc);
+            }
+            if let Some(path) = &requests.heap_snapshot {
+                self.snapshot_to_file(path);
+            }
+            if requests.leak_report {
+                self.print_leak_report("requested by the script");
             }
             if requests.collect {
                 self.heap.collect_full(true);
             } else if requests.collect_for_memory {
                 self.heap.collect_full(false);
                 self.heap
-                    .mutate_root(|_, vm| vm.env.alloc.collected_for_reservation = true);
+                    .mutate_root(|_, vm| vm.env.allocator.collected_for_reservation = true);
             } else {
                 self.heap.step();
             }
@@ -177,6 +203,7 @@ impl Runtime {
             if self.heap.over_max_heap() {
                 return Err(self.fail("Out of memory."));
             }
+            self.check_memlimit_report();
             if self.interrupt.take() {
                 return Err(self.fail("Interrupted."));
             }
@@ -186,9 +213,91 @@ impl Runtime {
         }
     }
 
-    /// Ends the running script with a runtime error at its current instruction.
-    fn fail(&mut self, message: &str) -> LoxError {
+    /// The soft-limit leak report: printed once, the first time the live heap exceeds
+    /// `memlimit`, if asked for.
+    fn check_memlimit_report(&mut self) {
+        let Some(limit) = self.config.gc.memlimit else {
+            return;
+        };
+        if self.config.leak_report_on_memlimit
+            && !self.memlimit_reported
+            && self.heap.accounting().live_bytes() > limit
+        {
+            self.memlimit_reported = true;
+            self.heap.trace_event("memlimit exceeded");
+            self.print_leak_report("the live heap exceeded the soft memory limit");
+        }
+    }
+
+    fn print_leak_report(&mut self, why: &str) {
+        let report = self.leak_report(10);
+        let _ = writeln!(self.reports, "gclox: leak report ({why})\n{report}");
+        let _ = self.reports.flush();
+    }
+
+    fn snapshot_to_file(&mut self, path: &str) {
+        let written = std::fs::File::create(path)
+            .and_then(|f| self.write_heap_snapshot(std::io::BufWriter::new(f)));
+        if let Err(err) = written {
+            let _ = writeln!(
+                self.reports,
+                "gclox: cannot write heap snapshot {path}: {err}"
+            );
+        }
+    }
+
+    /// Ends the running script with a runtime error at its current instruction (recorded in
+    /// the execution trace as an instant event).
+    fn fail(&mut self, message: &'static str) -> LoxError {
+        self.heap.trace_event(message);
         self.heap.mutate_root(|_, vm| vm.fail(message))
+    }
+
+    /// The heap profile so far (Go-compatible pprof data), or `None` when sampling is off
+    /// (`VmConfig::memprofile_rate` 0). In-use figures are as of the last completed cycle.
+    pub fn heap_profile(&self) -> Option<gclox_gc::pprof::HeapProfile> {
+        self.heap
+            .mutate(|_, vm| gclox_interp::profile::heap_profile(&vm.env))
+    }
+
+    /// The live object graph, walked from the roots now.
+    pub fn heap_graph(&self) -> gclox_gc::snapshot::HeapGraph {
+        self.heap
+            .mutate(|_, vm| gclox_interp::profile::heap_graph(vm))
+    }
+
+    /// A text leak report of the live heap now: top retainers by retained size with their
+    /// shortest paths from a root (see `gclox_gc::snapshot`).
+    pub fn leak_report(&self, top: usize) -> String {
+        let graph = self.heap_graph();
+        let analysis = gclox_gc::snapshot::Analysis::new(&graph);
+        let mut report = analysis.leak_report(&graph, top);
+        report.push_str(&report::survivors_by_site(&graph, &analysis, top.min(5)));
+        report
+    }
+
+    /// Writes a heap snapshot of the live heap now in V8's `.heapsnapshot` format (Chrome
+    /// DevTools' Memory tab opens it).
+    pub fn write_heap_snapshot(&self, w: impl Write) -> std::io::Result<()> {
+        let graph = self.heap_graph();
+        let analysis = gclox_gc::snapshot::Analysis::new(&graph);
+        gclox_gc::snapshot::write_v8_heapsnapshot(&graph, Some(&analysis), w)
+    }
+
+    /// Starts recording an execution trace of at most `max_events` events (see
+    /// `gclox_gc::trace`); write it with [`Runtime::write_trace`].
+    pub fn enable_trace(&mut self, max_events: usize) {
+        let name = format!("gclox {}", self.config.vm.script_name);
+        self.heap.enable_trace(max_events, &name);
+    }
+
+    /// Writes the execution trace recorded so far as Chrome Trace Event JSON. Does nothing if
+    /// tracing is off.
+    pub fn write_trace(&self, w: impl Write) -> std::io::Result<()> {
+        match self.heap.trace() {
+            Some(trace) => trace.write_json(w),
+            None => Ok(()),
+        }
     }
 
     /// Instructions executed by this runtime so far.

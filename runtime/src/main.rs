@@ -40,6 +40,9 @@ fn main() -> ExitCode {
         }
     };
 
+    if let Some(profile) = &cli.profile_top {
+        return ExitCode::from(profile_top(profile, &cli));
+    }
     let code = match &cli.script {
         None => repl::run(new_runtime(&cli)),
         Some(path) => run_file(path, &cli),
@@ -52,7 +55,53 @@ fn new_runtime(cli: &Cli) -> Runtime {
     let config: Config = cli.config();
     let mut runtime = Runtime::new(config, sink::stdout());
     runtime.set_gctrace(cli.gctrace, cli.gcpacertrace, Box::new(std::io::stderr()));
+    if cli.trace.is_some() {
+        runtime.enable_trace(cli.trace_max_events);
+    }
     runtime
+}
+
+/// Writes the files the flags asked for at exit. Returns false (after saying why) if one could
+/// not be written.
+fn write_outputs(runtime: &Runtime, cli: &Cli) -> bool {
+    let mut ok = true;
+    if let Some(path) = &cli.memprofile {
+        match runtime.heap_profile() {
+            Some(profile) => {
+                if let Err(err) = std::fs::write(path, profile.encode()) {
+                    eprintln!("gclox: cannot write heap profile {}: {err}", path.display());
+                    ok = false;
+                }
+            }
+            None => {
+                eprintln!("gclox: no heap profile: sampling is off (--memprofilerate 0)");
+                ok = false;
+            }
+        }
+    }
+    if let Some(path) = &cli.heapsnapshot {
+        let written = std::fs::File::create(path)
+            .and_then(|f| runtime.write_heap_snapshot(std::io::BufWriter::new(f)));
+        if let Err(err) = written {
+            eprintln!(
+                "gclox: cannot write heap snapshot {}: {err}",
+                path.display()
+            );
+            ok = false;
+        }
+    }
+    if cli.leak_report {
+        eprint!("gclox: leak report (at exit)\n{}", runtime.leak_report(10));
+    }
+    if let Some(path) = &cli.trace {
+        let written = std::fs::File::create(path)
+            .and_then(|f| runtime.write_trace(std::io::BufWriter::new(f)));
+        if let Err(err) = written {
+            eprintln!("gclox: cannot write trace {}: {err}", path.display());
+            ok = false;
+        }
+    }
+    ok
 }
 
 fn run_file(path: &std::path::Path, cli: &Cli) -> u8 {
@@ -71,17 +120,41 @@ fn run_file(path: &std::path::Path, cli: &Cli) -> u8 {
     };
     let mut runtime = new_runtime(cli);
     let result = runtime.run_source(&source);
-    let code = match result {
+    let mut code = match result {
         Ok(()) => 0,
         Err(err) => {
             eprint!("{err}");
             err.exit_code() as u8
         }
     };
+    if !write_outputs(&runtime, cli) && code == 0 {
+        code = EXIT_IO;
+    }
     if cli.stats {
         print_stats(&runtime);
     }
     code
+}
+
+/// `--profile-top`: a readable summary of a profile without Go installed.
+fn profile_top(path: &std::path::Path, cli: &Cli) -> u8 {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            eprintln!("Could not open file \"{}\".", path.display());
+            return EXIT_IO;
+        }
+    };
+    match gclox_gc::pprof::HeapProfile::decode(&bytes) {
+        Ok(profile) => {
+            print!("{}", gclox_gc::pprof::top(&profile, cli.sample_index, 20));
+            0
+        }
+        Err(err) => {
+            eprintln!("gclox: {} is not a heap profile: {err}", path.display());
+            EXIT_IO
+        }
+    }
 }
 
 fn print_stats(runtime: &Runtime) {

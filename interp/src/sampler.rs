@@ -1,0 +1,170 @@
+//! The heap profiler's memory: which allocation sites the sampled objects came from, and which
+//! sampled objects are still alive.
+//!
+//! # How a sample is taken
+//!
+//! 1. The allocation entry point ([`crate::vm::Env::alloc`]) decides, from the allocator's
+//!    countdown, that an object is sampled. It records the object *weakly* as pending, with
+//!    its size and type, and ends the slice after the current instruction.
+//! 2. At the end of the slice ([`crate::exec::run_slice`]) the pending samples are attributed
+//!    to the call stack at that moment — the instruction that allocated them is the last one
+//!    each frame executed (frames that have not run an instruction yet, such as an `init` the
+//!    allocating call just pushed, are skipped).
+//! 3. Every cycle's finalization ([`SampleTracker::prune`]) drops the samples whose objects the
+//!    sweep will free and moves their bytes out of the site's in-use figures.
+//!
+//! Memory is bounded by the live sampled objects plus the distinct (stack, type) sites; stacks
+//! are cut at [`MAX_DEPTH`] frames.
+
+use std::collections::HashMap;
+
+use gc_arena::{Collect, Finalization, Gc, GcWeak};
+
+/// The most frames recorded per sample, innermost first.
+pub const MAX_DEPTH: usize = 64;
+
+/// One frame of a sample's stack.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FrameKey {
+    /// `f` for a function `f`, `<script>` for top-level code.
+    pub function: Box<str>,
+    pub line: u32,
+}
+
+/// Everything sampled at one (stack, type) site, in raw sampled counts.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub stack: Vec<FrameKey>,
+    pub type_name: &'static str,
+    pub alloc_objects: u64,
+    pub alloc_bytes: u64,
+    pub inuse_objects: u64,
+    pub inuse_bytes: u64,
+}
+
+/// The distinct sites seen so far.
+#[derive(Debug, Default)]
+pub struct SiteTable {
+    index: HashMap<(Vec<FrameKey>, &'static str), u32>,
+    pub sites: Vec<Site>,
+}
+
+impl SiteTable {
+    fn site(&mut self, stack: Vec<FrameKey>, type_name: &'static str) -> u32 {
+        let key = (stack, type_name);
+        if let Some(&id) = self.index.get(&key) {
+            return id;
+        }
+        let id = self.sites.len() as u32;
+        self.sites.push(Site {
+            stack: key.0.clone(),
+            type_name,
+            alloc_objects: 0,
+            alloc_bytes: 0,
+            inuse_objects: 0,
+            inuse_bytes: 0,
+        });
+        self.index.insert(key, id);
+        id
+    }
+}
+
+#[derive(Collect)]
+#[collect(no_drop)]
+struct Pending<'gc> {
+    object: GcWeak<'gc, ()>,
+    #[collect(require_static)]
+    size: u64,
+    #[collect(require_static)]
+    type_name: &'static str,
+    /// A buffer of `object` grew (rather than `object` being allocated).
+    #[collect(require_static)]
+    growth: bool,
+}
+
+#[derive(Collect)]
+#[collect(no_drop)]
+struct Tracked<'gc> {
+    object: GcWeak<'gc, ()>,
+    #[collect(require_static)]
+    site: u32,
+    #[collect(require_static)]
+    size: u64,
+    #[collect(require_static)]
+    growth: bool,
+}
+
+/// Arena-side state of the heap profiler (behind a `Gc<RefLock<_>>` in the VM environment).
+#[derive(Collect, Default)]
+#[collect(no_drop)]
+pub struct SampleTracker<'gc> {
+    pending: Vec<Pending<'gc>>,
+    live: Vec<Tracked<'gc>>,
+    #[collect(require_static)]
+    pub table: SiteTable,
+}
+
+impl<'gc> SampleTracker<'gc> {
+    /// Step 1: records a sampled object (or, with `growth`, the object whose buffer grew)
+    /// until its stack is known.
+    pub fn sampled(
+        &mut self,
+        object: Gc<'gc, ()>,
+        size: u64,
+        type_name: &'static str,
+        growth: bool,
+    ) {
+        self.pending.push(Pending {
+            object: Gc::downgrade(object),
+            size,
+            type_name,
+            growth,
+        });
+    }
+
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Step 2: attributes the pending samples to `stack` (innermost first).
+    pub fn resolve(&mut self, stack: &[FrameKey]) {
+        for pending in std::mem::take(&mut self.pending) {
+            let id = self.table.site(stack.to_vec(), pending.type_name);
+            let site = &mut self.table.sites[id as usize];
+            site.alloc_objects += 1;
+            site.alloc_bytes += pending.size;
+            site.inuse_objects += 1;
+            site.inuse_bytes += pending.size;
+            self.live.push(Tracked {
+                object: pending.object,
+                site: id,
+                size: pending.size,
+                growth: pending.growth,
+            });
+        }
+    }
+
+    /// Step 3: forgets the samples whose objects this cycle's sweep frees.
+    pub fn prune(&mut self, fc: &Finalization<'gc>) {
+        let sites = &mut self.table.sites;
+        self.live.retain(|tracked| {
+            if !tracked.object.is_dead(fc) {
+                return true;
+            }
+            let site = &mut sites[tracked.site as usize];
+            site.inuse_objects -= 1;
+            site.inuse_bytes -= tracked.size;
+            false
+        });
+    }
+
+    /// The allocation site of every live sampled object, by the object's address (for heap
+    /// snapshots; buffer-growth samples are left out).
+    pub fn live_sites(&self) -> HashMap<*const (), u32> {
+        self.live
+            .iter()
+            .filter(|t| !t.growth)
+            .map(|t| (t.object.as_ptr(), t.site))
+            .collect()
+    }
+}
