@@ -28,7 +28,7 @@ use crate::object::{
     Upvalue, UpvalueCell, UpvalueState,
 };
 use crate::sampler::{FrameKey, MAX_DEPTH};
-use crate::table::Table;
+use crate::table::{Hint, Table};
 use crate::value::{Str, Value};
 use crate::vm::{CallFrame, Env, Vm};
 
@@ -318,13 +318,14 @@ fn execute_with<'gc>(
                 upvalue_set(mc, closure.upvalues[index], stack, value);
             }
             op::GET_PROPERTY => {
+                let hint = &proto.hints[ip - 1];
                 let name = read_string!();
                 let Value::Instance(instance) = peek!(0) else {
                     throw!("Only instances have properties.");
                 };
                 let (field, class) = {
                     let instance = instance.borrow();
-                    (instance.fields.get(name), instance.class)
+                    (instance.fields.get_hinted(name, hint), instance.class)
                 };
                 if let Some(value) = field {
                     set_top!(value);
@@ -337,12 +338,13 @@ fn execute_with<'gc>(
                 }
             }
             op::SET_PROPERTY => {
+                let hint = &proto.hints[ip - 1];
                 let name = read_string!();
                 let Value::Instance(instance) = peek!(1) else {
                     throw!("Only instances have fields.");
                 };
                 let value = pop!();
-                let grew = instance.borrow_mut(mc).fields.set(name, value);
+                let grew = instance.borrow_mut(mc).fields.set_hinted(name, value, hint);
                 if grew != 0 {
                     env.grew(mc, grew, Gc::erase(instance), "Instance fields");
                     check_budget!();
@@ -441,21 +443,23 @@ fn execute_with<'gc>(
                 }
             }
             op::INVOKE => {
+                let hint = &proto.hints[ip - 1];
                 let name = read_string!();
                 let argc = read_byte!();
                 save_ip!();
-                invoke(mc, stack, frames, env, name, argc)?;
+                invoke(mc, stack, frames, env, name, argc, hint)?;
                 load_frame!();
                 check_budget!();
             }
             op::SUPER_INVOKE => {
+                let hint = &proto.hints[ip - 1];
                 let name = read_string!();
                 let argc = read_byte!();
                 let Value::Class(superclass) = pop!() else {
                     unreachable!("'super' always holds a class");
                 };
                 save_ip!();
-                invoke_from_class(stack, frames, env, superclass, name, argc)?;
+                invoke_from_class(stack, frames, env, superclass, name, argc, hint)?;
                 load_frame!();
             }
             op::CLOSURE => {
@@ -608,6 +612,7 @@ fn call_closure<'gc>(
 }
 
 /// `receiver.name(args)`: a field holding a callable wins over a method of the same name.
+/// `hint` is the instruction's inline cache for the method's position.
 fn invoke<'gc>(
     mc: &'gc Mutation<'gc>,
     stack: &mut Vec<Value<'gc>>,
@@ -615,6 +620,7 @@ fn invoke<'gc>(
     env: &mut Env<'gc>,
     name: Str<'gc>,
     argc: u8,
+    hint: &Hint,
 ) -> Result<(), String> {
     let receiver_slot = stack.len() - usize::from(argc) - 1;
     let Value::Instance(instance) = stack[receiver_slot] else {
@@ -628,9 +634,10 @@ fn invoke<'gc>(
         stack[receiver_slot] = field;
         return call_value(mc, stack, frames, env, field, argc);
     }
-    invoke_from_class(stack, frames, env, class, name, argc)
+    invoke_from_class(stack, frames, env, class, name, argc, hint)
 }
 
+#[inline]
 fn invoke_from_class<'gc>(
     stack: &[Value<'gc>],
     frames: &mut Vec<CallFrame<'gc>>,
@@ -638,8 +645,9 @@ fn invoke_from_class<'gc>(
     class: Gc<'gc, RefLock<Class<'gc>>>,
     name: Str<'gc>,
     argc: u8,
+    hint: &Hint,
 ) -> Result<(), String> {
-    let method = class.borrow().methods.get(name);
+    let method = class.borrow().methods.get_hinted(name, hint);
     match method {
         Some(method) => call_closure(stack, frames, env, method, argc),
         None => Err(format!("Undefined property '{}'.", name.as_str())),

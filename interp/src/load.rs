@@ -33,6 +33,9 @@ pub fn load<'gc>(
             upvalue_count: code.upvalue_count,
             upvalue_names: code.upvalue_names.clone().into_boxed_slice(),
             code: code.code.clone().into_boxed_slice(),
+            hints: (0..code.code.len())
+                .map(|_| crate::table::Hint::new(u32::MAX))
+                .collect(),
             lines: code.lines.clone().into_boxed_slice(),
             constants,
         },

@@ -73,6 +73,10 @@ pub struct Proto<'gc> {
     pub upvalue_names: Box<[Box<str>]>,
     #[collect(require_static)]
     pub code: Box<[u8]>,
+    /// One inline-cache slot per code byte (used at property and method instructions): the
+    /// table position found there last time. See `table.rs`.
+    #[collect(require_static)]
+    pub hints: Box<[crate::table::Hint]>,
     #[collect(require_static)]
     pub lines: Box<[u32]>,
     pub constants: Box<[Value<'gc>]>,
@@ -168,6 +172,7 @@ impl HeapObject for Proto<'_> {
     const TYPE_NAME: &'static str = "Function";
     fn owned_bytes(&self) -> usize {
         self.code.len()
+            + self.hints.len() * std::mem::size_of::<crate::table::Hint>()
             + self.lines.len() * std::mem::size_of::<u32>()
             + self.qualified_name.len()
             + self

@@ -32,10 +32,44 @@ impl<'gc, V: Collect<'gc> + Copy> Default for Table<'gc, V> {
     }
 }
 
+/// A remembered entry position for one instruction (an inline cache). Tables never move or
+/// delete entries, so a position stays valid for the table it came from; for any other table
+/// it is only a guess, verified by comparing the key before it is used.
+pub type Hint = std::cell::Cell<u32>;
+
 impl<'gc, V: Collect<'gc> + Copy> Table<'gc, V> {
     #[inline]
     pub fn get(&self, key: Str<'gc>) -> Option<V> {
         self.position(key).map(|i| self.entries[i].1)
+    }
+
+    /// [`Table::get`], trying the position in `hint` first and remembering the one found.
+    #[inline]
+    pub fn get_hinted(&self, key: Str<'gc>, hint: &Hint) -> Option<V> {
+        if let Some(&(k, v)) = self.entries.get(hint.get() as usize) {
+            if Gc::ptr_eq(k, key) {
+                return Some(v);
+            }
+        }
+        let i = self.position(key)?;
+        hint.set(i as u32);
+        Some(self.entries[i].1)
+    }
+
+    /// [`Table::set`], trying the position in `hint` first.
+    #[inline]
+    pub fn set_hinted(&mut self, key: Str<'gc>, value: V, hint: &Hint) -> usize {
+        if let Some(entry) = self.entries.get_mut(hint.get() as usize) {
+            if Gc::ptr_eq(entry.0, key) {
+                entry.1 = value;
+                return 0;
+            }
+        }
+        let grew = self.set(key, value);
+        if let Some(i) = self.position(key) {
+            hint.set(i as u32);
+        }
+        grew
     }
 
     /// Sets `key` to `value`. Returns how many bytes the table's buffers grew by (0 unless
