@@ -8,7 +8,7 @@
 //! exactly that time ([`FreeScope`]), so two runtimes — on one thread or many — never mix, and
 //! no global allocator is needed.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 
 /// Counters of one heap, in bytes and objects. Shared (`Rc`) between the heap driver and the
@@ -35,11 +35,6 @@ impl Accounting {
     pub fn grew(&self, bytes: usize) {
         self.allocated_bytes
             .set(self.allocated_bytes.get() + bytes as u64);
-    }
-
-    fn freed(&self, bytes: usize) {
-        self.freed_bytes.set(self.freed_bytes.get() + bytes as u64);
-        self.freed_objects.set(self.freed_objects.get() + 1);
     }
 
     /// Bytes allocated since the heap was created (Go's `TotalAlloc`).
@@ -75,35 +70,46 @@ impl Accounting {
 }
 
 thread_local! {
-    static FREE_SINK: RefCell<Option<Rc<Accounting>>> = const { RefCell::new(None) };
+    /// Bytes and objects freed on this thread since the innermost [`FreeScope`] began. Plain
+    /// cells rather than a handle to the heap: a sweep frees many objects, and each report
+    /// should cost two additions.
+    static FREED: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
 }
 
 /// Called from an object's `Drop` with the footprint it was accounted with. Outside a
-/// [`FreeScope`] (nothing is being collected) the report is ignored.
+/// [`FreeScope`] (nothing is being collected) the report is dropped when the next scope
+/// begins.
+#[inline]
 pub fn note_freed(bytes: usize) {
-    FREE_SINK.with(|sink| {
-        if let Some(accounting) = sink.borrow().as_ref() {
-            accounting.freed(bytes);
-        }
+    FREED.with(|freed| {
+        let (b, n) = freed.get();
+        freed.set((b + bytes as u64, n + 1));
     });
 }
 
-/// While alive, routes [`note_freed`] reports on this thread to one heap's accounting.
+/// While alive, collects [`note_freed`] reports on this thread; when dropped, adds them to one
+/// heap's accounting. Scopes nest: an inner scope's frees go to the inner heap only.
 pub struct FreeScope {
-    previous: Option<Rc<Accounting>>,
+    accounting: Rc<Accounting>,
+    outer: (u64, u64),
 }
 
 impl FreeScope {
     pub fn enter(accounting: &Rc<Accounting>) -> FreeScope {
-        let previous = FREE_SINK.with(|sink| sink.borrow_mut().replace(accounting.clone()));
-        FreeScope { previous }
+        let outer = FREED.with(|freed| freed.replace((0, 0)));
+        FreeScope {
+            accounting: accounting.clone(),
+            outer,
+        }
     }
 }
 
 impl Drop for FreeScope {
     fn drop(&mut self) {
-        let previous = self.previous.take();
-        FREE_SINK.with(|sink| *sink.borrow_mut() = previous);
+        let (bytes, objects) = FREED.with(|freed| freed.replace(self.outer));
+        let a = &self.accounting;
+        a.freed_bytes.set(a.freed_bytes.get() + bytes);
+        a.freed_objects.set(a.freed_objects.get() + objects);
     }
 }
 
