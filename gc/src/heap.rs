@@ -31,8 +31,9 @@ use crate::accounting::{Accounting, FreeScope};
 use crate::cycle::{CycleRecord, GcTotals, StepKind};
 use crate::gctrace;
 use crate::memstats::{MemStats, PauseLog, SharedStats};
+use crate::monitor::{self, Monitor, Publisher, Snapshot};
 use crate::pacer::{GcConfig, GcMode, Pacer};
-use crate::trace::{Arg, TraceRecorder, TID_COLLECTOR, TID_CYCLES, TID_MUTATOR};
+use crate::trace::{Arg, TraceRecorder, TID_COLLECTOR, TID_CYCLES};
 
 /// Implemented by the arena root.
 pub trait HeapRoot<'gc> {
@@ -95,6 +96,8 @@ where
     observer: Option<CycleObserver>,
     telemetry: Option<Telemetry>,
     trace: Option<TraceRecorder>,
+    /// The live monitor's writer side, once someone asked for a [`Monitor`].
+    publisher: Option<(Publisher, Monitor)>,
 }
 
 impl<R> Heap<R>
@@ -138,7 +141,43 @@ where
             observer: None,
             telemetry: None,
             trace: None,
+            publisher: None,
         }
+    }
+
+    /// A handle another thread can read this heap's latest statistics through (see
+    /// `monitor.rs`). The heap publishes after every collector step and every call to
+    /// [`Heap::step`], without locks or allocation.
+    pub fn monitor(&mut self) -> Monitor {
+        let (_, monitor) = self.publisher.get_or_insert_with(monitor::channel);
+        let monitor = monitor.clone();
+        self.publish();
+        monitor
+    }
+
+    fn publish(&self) {
+        let Some((publisher, _)) = self.publisher.as_ref() else {
+            return;
+        };
+        let newest = ((self.pauses.count + 255) % 256) as usize;
+        publisher.publish(&Snapshot {
+            time_ns: self.start.elapsed().as_nanos() as u64,
+            heap_alloc: self.accounting.live_bytes(),
+            heap_objects: self.accounting.live_objects(),
+            next_gc: self.pacer.goal(),
+            total_alloc: self.accounting.total_alloc(),
+            num_gc: self.totals.cycles,
+            num_forced_gc: self.totals.forced_cycles,
+            pause_total_ns: self.pauses.total_ns,
+            last_pause_ns: if self.pauses.count == 0 {
+                0
+            } else {
+                self.pauses.ring_ns[newest]
+            },
+            num_pauses: self.pauses.count,
+            phase: Snapshot::phase_code(self.arena.collection_phase()),
+            seq: 0,
+        });
     }
 
     /// Starts recording an execution trace (see `trace.rs`) of at most `max_events` events.
@@ -151,12 +190,17 @@ where
         self.trace.as_ref()
     }
 
+    /// Whether an execution trace is being recorded.
+    #[inline]
+    pub fn tracing(&self) -> bool {
+        self.trace.is_some()
+    }
+
     /// Records a slice of mutator (VM) execution in the trace.
     #[inline]
     pub fn trace_mutator(&mut self, begin: Instant, end: Instant, instructions: u64) {
         if let Some(trace) = self.trace.as_mut() {
-            let args = vec![("instructions", Arg::Num(instructions as f64))];
-            trace.complete(TID_MUTATOR, "mutator", "vm", begin, end, args);
+            trace.mutator(begin, end, instructions);
         }
     }
 
@@ -164,12 +208,7 @@ where
     pub fn trace_event(&mut self, name: &'static str) {
         if let Some(trace) = self.trace.as_mut() {
             let heap = Arg::Num(self.accounting.live_bytes() as f64);
-            trace.instant(
-                TID_COLLECTOR,
-                name,
-                Instant::now(),
-                vec![("heap_live", heap)],
-            );
+            trace.instant(TID_COLLECTOR, name, Instant::now(), &[("heap_live", heap)]);
         }
     }
 
@@ -282,10 +321,12 @@ where
         if self.arena.collection_phase() == CollectionPhase::Sleeping {
             let stress_idle = self.pacer.config.stress && allocated_since == 0;
             if stress_idle || !self.pacer.should_start(live) {
+                self.publish();
                 return None;
             }
             if self.pacer.config.stress || self.pacer.config.mode == GcMode::StopTheWorld {
                 self.whole_cycle(false);
+                self.publish();
                 return Some(StepKind::MarkTermination);
             }
             self.begin_cycle(Instant::now(), false);
@@ -317,6 +358,7 @@ where
         };
         drop(scope);
         self.end_step(began, kind, work_asked);
+        self.publish();
         Some(kind)
     }
 
@@ -328,6 +370,7 @@ where
             self.finish_cycle_now();
         }
         self.whole_cycle(forced);
+        self.publish();
     }
 
     /// If a hard heap limit is set and the live heap exceeds it, runs a full collection; returns
@@ -444,24 +487,25 @@ where
             };
             let number = self.current.as_ref().map_or(0, |c| c.number);
             let live = self.accounting.live_bytes() as f64;
-            let mut args = vec![
+            let work = if work_asked == u64::MAX {
+                Arg::Text("whole cycle")
+            } else {
+                Arg::Num(work_asked as f64)
+            };
+            let args = [
                 ("cycle", Arg::Num(number as f64)),
                 ("heap_live", Arg::Num(live)),
+                ("work", work),
             ];
-            if work_asked != u64::MAX {
-                args.push(("work", Arg::Num(work_asked as f64)));
-            }
-            trace.complete(TID_COLLECTOR, name, "gc", began, now, args);
-            let counters = vec![
-                ("live", Arg::Num(live)),
-                (
-                    "goal",
-                    Arg::Num(self.pacer.goal().min(u64::MAX >> 1) as f64),
-                ),
-            ];
-            trace.counter("heap bytes", now, counters);
+            trace.complete(TID_COLLECTOR, name, "gc", began, now, &args);
+            let goal = self.pacer.goal().min(u64::MAX >> 1) as f64;
             let objects = self.accounting.live_objects() as f64;
-            trace.counter("heap objects", now, vec![("live", Arg::Num(objects))]);
+            let counters = [
+                ("live bytes", Arg::Num(live)),
+                ("goal bytes", Arg::Num(goal)),
+                ("live objects", Arg::Num(objects)),
+            ];
+            trace.counter("heap", now, &counters);
         }
 
         let cycle = self
@@ -521,13 +565,13 @@ where
             }
         }
         if let Some(trace) = self.trace.as_mut() {
-            let args = vec![
+            let args = [
                 ("heap_start", Arg::Num(done.heap_start as f64)),
                 ("heap_mark_end", Arg::Num(done.heap_mark_end as f64)),
                 ("heap_marked", Arg::Num(done.heap_marked as f64)),
                 ("goal", Arg::Num(done.plan.goal.min(u64::MAX >> 1) as f64)),
                 ("steps", Arg::Num(f64::from(done.steps))),
-                ("forced", Arg::Text(done.forced.to_string())),
+                ("forced", Arg::Bool(done.forced)),
             ];
             let begin = self.start + done.start;
             let end = self.start + done.end;
@@ -537,14 +581,14 @@ where
                 "gc.cycle",
                 begin,
                 end,
-                args,
+                &args,
             );
             if done.forced {
                 trace.instant(
                     TID_CYCLES,
                     "forced GC",
                     begin,
-                    vec![("cycle", Arg::Num(done.number as f64))],
+                    &[("cycle", Arg::Num(done.number as f64))],
                 );
             }
         }

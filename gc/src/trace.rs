@@ -37,10 +37,45 @@ pub const TID_COLLECTOR: u32 = 2;
 pub const TID_CYCLES: u32 = 3;
 
 /// An argument value.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub enum Arg {
     Num(f64),
-    Text(String),
+    Bool(bool),
+    Text(&'static str),
+}
+
+/// At most this many arguments per event (kept inline: recording allocates nothing but the
+/// event's slot, and the name when it is formatted).
+const MAX_ARGS: usize = 6;
+
+/// An event's arguments.
+#[derive(Debug, Clone, Copy)]
+pub struct Args {
+    items: [(&'static str, Arg); MAX_ARGS],
+    len: u8,
+}
+
+impl Args {
+    /// Up to [`MAX_ARGS`] arguments (more are dropped).
+    pub fn new(items: &[(&'static str, Arg)]) -> Args {
+        let mut args = Args {
+            items: [("", Arg::Num(0.0)); MAX_ARGS],
+            len: 0,
+        };
+        for &item in items.iter().take(MAX_ARGS) {
+            args.items[usize::from(args.len)] = item;
+            args.len += 1;
+        }
+        args
+    }
+
+    fn as_slice(&self) -> &[(&'static str, Arg)] {
+        &self.items[..usize::from(self.len)]
+    }
+
+    fn first_mut(&mut self) -> Option<&mut (&'static str, Arg)> {
+        self.items[..usize::from(self.len)].first_mut()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -51,16 +86,20 @@ struct Event {
     ts: f64,
     dur: f64,
     tid: u32,
-    args: Vec<(&'static str, Arg)>,
+    args: Args,
 }
 
 /// A bounded in-memory buffer of trace events.
 #[derive(Debug)]
 pub struct TraceRecorder {
     start: Instant,
+    process_name: String,
     events: Vec<Event>,
     max_events: usize,
     dropped: u64,
+    /// The mutator slice still being extended: consecutive VM slices with no collector work
+    /// between them are one event (the collector's steps split them).
+    open_mutator: Option<usize>,
 }
 
 fn micros(d: Duration) -> f64 {
@@ -73,18 +112,20 @@ impl TraceRecorder {
     pub fn new(start: Instant, max_events: usize, process_name: &str) -> Self {
         let mut recorder = TraceRecorder {
             start,
+            process_name: process_name.to_string(),
             events: Vec::new(),
             max_events: max_events.max(16),
             dropped: 0,
+            open_mutator: None,
         };
-        let process = Arg::Text(process_name.to_string());
-        recorder.metadata("process_name", 0, process);
+        // The process name is written from `process_name` (see `write_event`).
+        recorder.metadata("process_name", 0, Arg::Text(""));
         for (tid, name) in [
             (TID_MUTATOR, "mutator (VM slices)"),
             (TID_COLLECTOR, "collector steps"),
             (TID_CYCLES, "GC cycles"),
         ] {
-            recorder.metadata("thread_name", tid, Arg::Text(name.to_string()));
+            recorder.metadata("thread_name", tid, Arg::Text(name));
             recorder.metadata("thread_sort_index", tid, Arg::Num(f64::from(tid)));
         }
         recorder
@@ -103,15 +144,35 @@ impl TraceRecorder {
             ts: 0.0,
             dur: 0.0,
             tid,
-            args: vec![(key, value)],
+            args: Args::new(&[(key, value)]),
         });
     }
 
     fn push(&mut self, event: Event) {
+        self.open_mutator = None;
         if self.events.len() < self.max_events {
             self.events.push(event);
         } else {
             self.dropped += 1;
+        }
+    }
+
+    /// VM execution from `begin` to `end` on the mutator row: extends the previous mutator
+    /// event if nothing else was recorded since, so the row shows one slice per stretch of
+    /// mutator time between collector steps.
+    pub fn mutator(&mut self, begin: Instant, end: Instant, instructions: u64) {
+        if let Some(i) = self.open_mutator {
+            let event = &mut self.events[i];
+            event.dur = micros(end.saturating_duration_since(self.start)) - event.ts;
+            if let Some((_, Arg::Num(n))) = event.args.first_mut() {
+                *n += instructions as f64;
+            }
+            return;
+        }
+        let args = [("instructions", Arg::Num(instructions as f64))];
+        self.complete(TID_MUTATOR, "mutator", "vm", begin, end, &args);
+        if self.events.len() < self.max_events || self.dropped == 0 {
+            self.open_mutator = Some(self.events.len() - 1);
         }
     }
 
@@ -123,7 +184,7 @@ impl TraceRecorder {
         cat: &'static str,
         begin: Instant,
         end: Instant,
-        args: Vec<(&'static str, Arg)>,
+        args: &[(&'static str, Arg)],
     ) {
         let ts = micros(begin.saturating_duration_since(self.start));
         let dur = micros(end.saturating_duration_since(begin));
@@ -134,12 +195,12 @@ impl TraceRecorder {
             ts,
             dur,
             tid,
-            args,
+            args: Args::new(args),
         });
     }
 
     /// Counter values at `at` (one counter track per name, one series per argument).
-    pub fn counter(&mut self, name: &'static str, at: Instant, values: Vec<(&'static str, Arg)>) {
+    pub fn counter(&mut self, name: &'static str, at: Instant, values: &[(&'static str, Arg)]) {
         let ts = micros(at.saturating_duration_since(self.start));
         self.push(Event {
             name: Cow::Borrowed(name),
@@ -148,7 +209,7 @@ impl TraceRecorder {
             ts,
             dur: 0.0,
             tid: TID_COLLECTOR,
-            args: values,
+            args: Args::new(values),
         });
     }
 
@@ -158,7 +219,7 @@ impl TraceRecorder {
         tid: u32,
         name: impl Into<Cow<'static, str>>,
         at: Instant,
-        args: Vec<(&'static str, Arg)>,
+        args: &[(&'static str, Arg)],
     ) {
         let ts = micros(at.saturating_duration_since(self.start));
         self.push(Event {
@@ -168,7 +229,7 @@ impl TraceRecorder {
             ts,
             dur: 0.0,
             tid,
-            args,
+            args: Args::new(args),
         });
     }
 
@@ -188,7 +249,7 @@ impl TraceRecorder {
             }
             first = false;
             last_ts = last_ts.max(event.ts + event.dur);
-            write_event(&mut w, event)?;
+            write_event(&mut w, event, &self.process_name)?;
         }
         if self.dropped > 0 {
             let note = Event {
@@ -198,13 +259,13 @@ impl TraceRecorder {
                 ts: last_ts,
                 dur: 0.0,
                 tid: TID_COLLECTOR,
-                args: vec![
+                args: Args::new(&[
                     ("dropped_events", Arg::Num(self.dropped as f64)),
                     ("max_events", Arg::Num(self.max_events as f64)),
-                ],
+                ]),
             };
             w.write_all(b",\n")?;
-            write_event(&mut w, &note)?;
+            write_event(&mut w, &note, &self.process_name)?;
         }
         write!(
             w,
@@ -215,33 +276,43 @@ impl TraceRecorder {
     }
 }
 
-fn write_event(w: &mut impl Write, e: &Event) -> io::Result<()> {
+fn write_event(w: &mut impl Write, e: &Event, process_name: &str) -> io::Result<()> {
     write!(w, "{{\"name\":")?;
     write_string(w, &e.name)?;
-    write!(
-        w,
-        ",\"cat\":\"{}\",\"ph\":\"{}\",\"ts\":{:.3},\"pid\":{PID},\"tid\":{}",
-        e.cat, e.ph, e.ts, e.tid
-    )?;
+    write!(w, ",\"cat\":\"{}\",\"ph\":\"{}\",\"ts\":", e.cat, e.ph)?;
+    write_micros(w, e.ts)?;
+    write!(w, ",\"pid\":{PID},\"tid\":{}", e.tid)?;
     if e.ph == 'X' {
-        write!(w, ",\"dur\":{:.3}", e.dur)?;
+        w.write_all(b",\"dur\":")?;
+        write_micros(w, e.dur)?;
     }
     if e.ph == 'i' {
         write!(w, ",\"s\":\"t\"")?;
     }
     w.write_all(b",\"args\":{")?;
-    for (i, (key, value)) in e.args.iter().enumerate() {
+    for (i, (key, value)) in e.args.as_slice().iter().enumerate() {
         if i > 0 {
             w.write_all(b",")?;
         }
         write!(w, "\"{key}\":")?;
         match value {
+            // Integral values (nearly all: bytes, counts) print through the integer path,
+            // several times faster than float formatting on traces of a million events.
+            Arg::Num(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => write!(w, "{}", *n as i64)?,
             Arg::Num(n) if n.is_finite() => write!(w, "{n}")?,
             Arg::Num(_) => w.write_all(b"null")?,
+            Arg::Bool(b) => write!(w, "{b}")?,
+            Arg::Text(_) if e.name == "process_name" => write_string(w, process_name)?,
             Arg::Text(t) => write_string(w, t)?,
         }
     }
     w.write_all(b"}}")
+}
+
+/// Microseconds with three decimals (nanosecond resolution), formatted from integers.
+fn write_micros(w: &mut impl Write, micros: f64) -> io::Result<()> {
+    let nanos = (micros * 1000.0).round().max(0.0) as u64;
+    write!(w, "{}.{:03}", nanos / 1000, nanos % 1000)
 }
 
 /// A JSON string literal.
@@ -268,7 +339,7 @@ mod tests {
         let start = Instant::now();
         let mut r = TraceRecorder::new(start, 16, "test \"quoted\"");
         for i in 0..100 {
-            r.instant(TID_MUTATOR, format!("e{i}"), start, vec![]);
+            r.instant(TID_MUTATOR, format!("e{i}"), start, &[]);
         }
         let (kept, dropped) = r.counts();
         assert_eq!(kept + dropped as usize, 100 + 7);

@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod isolates;
+pub mod memstats_csv;
 mod report;
 pub mod sink;
 
@@ -171,14 +172,16 @@ impl Runtime {
                 }
                 None => self.config.slice_instructions,
             };
-            let slice_began = Instant::now();
+            let slice_began = self.heap.tracing().then(Instant::now);
             let (end, requests, ran) = self.heap.mutate_root(|mc, vm| {
                 let before = vm.env.instructions;
                 let end = run_slice(mc, vm, fuel);
                 let ran = vm.env.instructions - before;
                 (end, std::mem::take(&mut vm.env.requests), ran)
             });
-            self.heap.trace_mutator(slice_began, Instant::now(), ran);
+            if let Some(began) = slice_began {
+                self.heap.trace_mutator(began, Instant::now(), ran);
+            }
             if let Some(gogc) = requests.set_gogc {
                 self.heap.set_gogc(gogc);
             }
