@@ -120,6 +120,15 @@ pub struct Cli {
     #[arg(long, value_name = "NAME", default_value = "inuse_space")]
     pub sample_index: gclox_gc::pprof::SampleIndex,
 
+    /// Sample the heap's statistics from another thread into a CSV time series (timestamp,
+    /// live heap, goal, objects, cycles, pauses, phase) while the script runs.
+    #[arg(long, value_name = "FILE")]
+    pub memstats_csv: Option<PathBuf>,
+
+    /// How often --memstats-csv samples.
+    #[arg(long, value_name = "DURATION", default_value = "10ms", value_parser = parse_duration)]
+    pub memstats_interval: Duration,
+
     /// Write an execution trace (Chrome Trace Event JSON: open it in Perfetto UI or
     /// chrome://tracing) of every VM slice, collector step and cycle.
     #[arg(long, value_name = "FILE")]

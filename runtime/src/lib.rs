@@ -256,6 +256,12 @@ impl Runtime {
         self.heap.mutate_root(|_, vm| vm.fail(message))
     }
 
+    /// A `Send + Sync` handle that reads this runtime's latest heap statistics from any thread
+    /// while scripts run (published after every collector step, lock-free).
+    pub fn monitor(&mut self) -> gclox_gc::Monitor {
+        self.heap.monitor()
+    }
+
     /// The heap profile so far (Go-compatible pprof data), or `None` when sampling is off
     /// (`VmConfig::memprofile_rate` 0). In-use figures are as of the last completed cycle.
     pub fn heap_profile(&self) -> Option<gclox_gc::pprof::HeapProfile> {

@@ -119,7 +119,24 @@ fn run_file(path: &std::path::Path, cli: &Cli) -> u8 {
         }
     };
     let mut runtime = new_runtime(cli);
+    let sampler = match &cli.memstats_csv {
+        Some(path) => {
+            match gclox_runtime::memstats_csv::CsvSampler::start(
+                runtime.monitor(),
+                path,
+                cli.memstats_interval,
+            ) {
+                Ok(sampler) => Some(sampler),
+                Err(err) => {
+                    eprintln!("gclox: cannot write {}: {err}", path.display());
+                    return EXIT_IO;
+                }
+            }
+        }
+        None => None,
+    };
     let result = runtime.run_source(&source);
+    let sampled = sampler.map(|s| s.stop());
     let mut code = match result {
         Ok(()) => 0,
         Err(err) => {
@@ -127,6 +144,12 @@ fn run_file(path: &std::path::Path, cli: &Cli) -> u8 {
             err.exit_code() as u8
         }
     };
+    if let Some(Err(err)) = sampled {
+        eprintln!("gclox: memstats CSV: {err}");
+        if code == 0 {
+            code = EXIT_IO;
+        }
+    }
     if !write_outputs(&runtime, cli) && code == 0 {
         code = EXIT_IO;
     }
