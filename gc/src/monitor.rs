@@ -29,19 +29,17 @@
 //!   publication `v1 / 2`, untorn: had any field load seen a store of a later publication,
 //!   the fence would force `v2` to see at least that publication's odd version.
 //! - **Progress.** The writer is wait-free: a fixed number of stores and one fence, whatever
-//!   readers do. A reader retries only while a publication overlaps its copy, which lasts a
-//!   dozen stores; [`Monitor::read`] spins briefly then yields, in case the writer's thread was
-//!   descheduled mid-publication.
+//!   readers do. A reader retries only while a publication overlaps its copy;
+//!   [`Monitor::read`] spins briefly then yields, in case the writer's thread was descheduled
+//!   mid-publication. A writer publishing back to back can starve readers (every copy
+//!   overlaps one, see `gc/tests/monitor_stress.rs`); the heap publishes once per collector
+//!   step, microseconds apart, so readers get through.
 //!
 //! Under `--cfg loom` the atomics, fences and `Arc` come from loom, so
-//! `gc/tests/loom_monitor.rs` model-checks this exact code.
-
-use std::cell::Cell;
-use std::fmt;
+//! `gc/tests/loom_monitor.rs` model-checks this code: the protocol over 2 words, and
+//! [`Publisher`]/[`Monitor`] over a whole snapshot.
 
 use gc_arena::arena::CollectionPhase;
-
-use sync::{fence, spin_loop, yield_now, Arc, AtomicU64, Ordering};
 
 /// std in normal builds, loom's model-checked replacements under `--cfg loom`.
 mod sync {
@@ -132,44 +130,29 @@ impl Snapshot {
     }
 
     fn from_words(w: [u64; WORDS], seq: u64) -> Snapshot {
-        let [time_ns, heap_alloc, heap_objects, next_gc, total_alloc, num_gc, num_forced_gc, pause_total_ns, last_pause_ns, num_pauses, phase] =
-            w;
+        // The inverse of `to_words`, index by index.
         Snapshot {
-            time_ns,
-            heap_alloc,
-            heap_objects,
-            next_gc,
-            total_alloc,
-            num_gc,
-            num_forced_gc,
-            pause_total_ns,
-            last_pause_ns,
-            num_pauses,
-            phase,
+            time_ns: w[0],
+            heap_alloc: w[1],
+            heap_objects: w[2],
+            next_gc: w[3],
+            total_alloc: w[4],
+            num_gc: w[5],
+            num_forced_gc: w[6],
+            pause_total_ns: w[7],
+            last_pause_ns: w[8],
+            num_pauses: w[9],
+            phase: w[10],
             seq,
         }
     }
 }
 
-/// The state a publisher and its monitors share (see the module doc for the protocol).
-struct Shared {
-    /// `2n`: publication `n` is complete; `2n - 1`: it is being written.
-    version: AtomicU64,
-    fields: [AtomicU64; WORDS],
-}
-
 /// A new publisher and a monitor of what it publishes. Before the first publication monitors
 /// read `Snapshot::default()`.
 pub fn channel() -> (Publisher, Monitor) {
-    let shared = Arc::new(Shared {
-        version: AtomicU64::new(0),
-        fields: std::array::from_fn(|_| AtomicU64::new(0)),
-    });
-    let publisher = Publisher {
-        shared: shared.clone(),
-        published: Cell::new(0),
-    };
-    (publisher, Monitor { shared })
+    let (writer, reader) = words::channel();
+    (Publisher { writer }, Monitor { reader })
 }
 
 /// The writing end, held by the heap. `Send` (it may move with its heap) but neither `Clone`
@@ -179,88 +162,164 @@ pub fn channel() -> (Publisher, Monitor) {
 /// fn shared_across_threads<T: Sync>() {}
 /// shared_across_threads::<gclox_gc::Publisher>();
 /// ```
+#[derive(Debug)]
 pub struct Publisher {
-    shared: Arc<Shared>,
-    /// Publications so far. Kept here rather than re-read from `version`; the `Cell` also
-    /// makes the type `!Sync`.
-    published: Cell<u64>,
+    writer: words::Writer<WORDS>,
 }
 
 impl Publisher {
     /// Makes `s` the snapshot monitors read, numbered with the next publication number
     /// (`s.seq` is ignored). Wait-free: never blocks, locks or allocates, whatever readers do.
     pub fn publish(&self, s: &Snapshot) {
-        let n = self.published.get() + 1;
-        let version = &self.shared.version;
-        version.store(2 * n - 1, Ordering::Relaxed);
-        fence(Ordering::Release);
-        for (slot, word) in self.shared.fields.iter().zip(s.to_words()) {
-            slot.store(word, Ordering::Relaxed);
-        }
-        version.store(2 * n, Ordering::Release);
-        self.published.set(n);
+        self.writer.publish(s.to_words());
     }
 
     /// How many snapshots this publisher has published.
     pub fn published(&self) -> u64 {
-        self.published.get()
-    }
-}
-
-impl fmt::Debug for Publisher {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Publisher")
-            .field("published", &self.published.get())
-            .finish()
+        self.writer.published()
     }
 }
 
 /// The reading end: cheap to clone, usable from any thread. Reads never delay the writer.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Monitor {
-    shared: Arc<Shared>,
+    reader: words::Reader<WORDS>,
 }
 
 impl Monitor {
     /// The latest complete snapshot. Retries while a publication overlaps the copy (spinning
-    /// briefly, then yielding the thread), so it returns once the writer leaves the writer's
-    /// dozen-store window; successive reads never go back in `seq`.
+    /// briefly, then yielding the thread); successive reads never go back in `seq`.
     pub fn read(&self) -> Snapshot {
-        let mut spins = 0u32;
-        loop {
-            if let Some(s) = self.try_read() {
-                return s;
-            }
-            if spins < 64 {
-                spins += 1;
-                spin_loop();
-            } else {
-                // The writer's thread may have been preempted mid-publication.
-                yield_now();
-            }
-        }
+        let (seq, words) = self.reader.read();
+        Snapshot::from_words(words, seq)
     }
 
     /// One attempt: the latest complete snapshot, or `None` if a publication overlapped it.
     pub fn try_read(&self) -> Option<Snapshot> {
-        let version = &self.shared.version;
-        let before = version.load(Ordering::Acquire);
-        if before % 2 == 1 {
-            return None;
-        }
-        let mut words = [0; WORDS];
-        for (word, slot) in words.iter_mut().zip(&self.shared.fields) {
-            *word = slot.load(Ordering::Relaxed);
-        }
-        fence(Ordering::Acquire);
-        let after = version.load(Ordering::Relaxed);
-        (before == after).then(|| Snapshot::from_words(words, before / 2))
+        let (seq, words) = self.reader.try_read()?;
+        Some(Snapshot::from_words(words, seq))
     }
 }
 
-impl fmt::Debug for Monitor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Monitor").finish_non_exhaustive()
+/// The word-level ends, for model checking only: loom explores every value each relaxed load
+/// may return, so it checks a 2-word instance of this same code in seconds where 11 words
+/// (one [`Snapshot`]) are intractable beyond a single publication.
+#[cfg(loom)]
+#[doc(hidden)]
+pub use words::{channel as words_channel, Reader as WordsReader, Writer as WordsWriter};
+
+/// The protocol of the module doc over `N` words, independent of what they mean.
+mod words {
+    use std::cell::Cell;
+    use std::fmt;
+
+    use super::sync::{fence, spin_loop, yield_now, Arc, AtomicU64, Ordering};
+
+    struct Shared<const N: usize> {
+        /// `2n`: publication `n` is complete; `2n - 1`: it is being written.
+        version: AtomicU64,
+        words: [AtomicU64; N],
+    }
+
+    /// A writer and a reader sharing `N` zeroed words (publication 0).
+    pub fn channel<const N: usize>() -> (Writer<N>, Reader<N>) {
+        let shared = Arc::new(Shared {
+            version: AtomicU64::new(0),
+            words: std::array::from_fn(|_| AtomicU64::new(0)),
+        });
+        let writer = Writer {
+            shared: shared.clone(),
+            published: Cell::new(0),
+        };
+        (writer, Reader { shared })
+    }
+
+    /// The only writer: not `Clone`, and `!Sync` through the `Cell`.
+    pub struct Writer<const N: usize> {
+        shared: Arc<Shared<N>>,
+        /// Publications so far: the writer never needs to load `version` back.
+        published: Cell<u64>,
+    }
+
+    impl<const N: usize> Writer<N> {
+        /// Publishes `words` as publication `published() + 1`. Wait-free.
+        pub fn publish(&self, words: [u64; N]) {
+            let n = self.published.get() + 1;
+            let version = &self.shared.version;
+            version.store(2 * n - 1, Ordering::Relaxed);
+            fence(Ordering::Release);
+            for (slot, word) in self.shared.words.iter().zip(words) {
+                slot.store(word, Ordering::Relaxed);
+            }
+            version.store(2 * n, Ordering::Release);
+            self.published.set(n);
+        }
+
+        pub fn published(&self) -> u64 {
+            self.published.get()
+        }
+    }
+
+    impl<const N: usize> fmt::Debug for Writer<N> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("Writer")
+                .field("published", &self.published.get())
+                .finish()
+        }
+    }
+
+    pub struct Reader<const N: usize> {
+        shared: Arc<Shared<N>>,
+    }
+
+    // Not derived: the derive would require `Shared<N>: Clone`.
+    impl<const N: usize> Clone for Reader<N> {
+        fn clone(&self) -> Self {
+            Reader {
+                shared: self.shared.clone(),
+            }
+        }
+    }
+
+    impl<const N: usize> Reader<N> {
+        /// `(n, words of publication n)` for the latest complete publication.
+        pub fn read(&self) -> (u64, [u64; N]) {
+            let mut spins = 0u32;
+            loop {
+                if let Some(copy) = self.try_read() {
+                    return copy;
+                }
+                if spins < 64 {
+                    spins += 1;
+                    spin_loop();
+                } else {
+                    // The writer's thread may have been preempted mid-publication.
+                    yield_now();
+                }
+            }
+        }
+
+        /// One attempt at [`Reader::read`]: `None` if a publication overlapped the copy.
+        pub fn try_read(&self) -> Option<(u64, [u64; N])> {
+            let version = &self.shared.version;
+            let before = version.load(Ordering::Acquire);
+            if before % 2 == 1 {
+                return None;
+            }
+            let mut words = [0; N];
+            for (word, slot) in words.iter_mut().zip(&self.shared.words) {
+                *word = slot.load(Ordering::Relaxed);
+            }
+            fence(Ordering::Acquire);
+            let after = version.load(Ordering::Relaxed);
+            (before == after).then_some((before / 2, words))
+        }
+    }
+
+    impl<const N: usize> fmt::Debug for Reader<N> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("Reader").finish_non_exhaustive()
+        }
     }
 }
 
