@@ -220,9 +220,16 @@ impl<'src> Compiler<'src, '_> {
     }
 
     /// Enters one level of nesting; false (with an error reported) when the limit is reached.
+    /// Past the limit nothing more of the input can be compiled sensibly, so the rest of it is
+    /// skipped: every parsing loop ends at the end of input, which guarantees termination
+    /// (a refused level consumes no token, and loops such as a class body's would otherwise
+    /// retry the same token forever).
     fn enter_nesting(&mut self) -> bool {
         if self.nesting >= MAX_NESTING {
             self.error_at_current("Too much nesting.");
+            while self.current.kind != TokenKind::Eof {
+                self.advance();
+            }
             return false;
         }
         self.nesting += 1;
@@ -638,8 +645,6 @@ impl<'src> Compiler<'src, '_> {
 
     fn statement(&mut self) {
         if !self.enter_nesting() {
-            // Skip the rest so that recovery does not recurse further either.
-            self.advance();
             return;
         }
         use TokenKind as T;

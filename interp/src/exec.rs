@@ -128,6 +128,7 @@ fn execute<'gc>(
     let mut local_stack = std::mem::take(&mut vm.stack);
     let fuel = Fuel {
         left: fuel,
+        unspent: 0,
         out: fuel_left,
     };
     let result = execute_with(mc, vm, &mut local_stack, fuel);
@@ -140,12 +141,24 @@ fn execute<'gc>(
 /// many instructions ran.
 struct Fuel<'a> {
     left: u32,
+    /// Fuel set aside when the slice was ended early (allocation budget, a host request): not
+    /// spent, so not counted as executed.
+    unspent: u32,
     out: &'a mut u32,
+}
+
+impl Fuel<'_> {
+    /// Ends the slice after the current instruction without counting the rest as executed.
+    #[inline]
+    fn end_slice(&mut self) {
+        self.unspent += self.left;
+        self.left = 0;
+    }
 }
 
 impl Drop for Fuel<'_> {
     fn drop(&mut self) {
-        *self.out = self.left;
+        *self.out = self.left + self.unspent;
     }
 }
 
@@ -254,7 +267,7 @@ fn execute_with<'gc>(
     macro_rules! check_budget {
         () => {
             if env.allocator.over_budget() {
-                fuel.left = 0;
+                fuel.end_slice();
             }
         };
     }
