@@ -1,7 +1,10 @@
-//! Shared pieces of the experiment tools: loading workloads and running them on a runtime
-//! with the collector's records captured.
+//! Shared pieces of the experiment tools: loading workloads ([`workloads`]) and running them
+//! on a runtime with the collector's records captured; the parameter sweep ([`sweep`]).
 
 #![forbid(unsafe_code)]
+
+pub mod sweep;
+pub mod workloads;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};

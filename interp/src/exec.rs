@@ -59,7 +59,7 @@ pub fn run_slice<'gc>(
     match result {
         Ok(end) => Ok(end),
         Err(message) => {
-            let trace = stack_trace(vm);
+            let trace = stack_trace(vm, false);
             vm.reset();
             Err(LoxError::Runtime { message, trace })
         }
@@ -103,14 +103,25 @@ fn sample_stack(vm: &Vm<'_>) -> Vec<FrameKey> {
 }
 
 /// One line per active call, innermost first, as clox prints them.
-pub(crate) fn stack_trace(vm: &Vm<'_>) -> Vec<String> {
+///
+/// Outer frames are at their call instruction (the byte before their saved `ip`). The innermost
+/// frame is at the instruction that failed (`at_next_instruction` false: `ip` was saved just
+/// after reading it) or, for a failure the host imposes between slices (a limit, an
+/// interrupt), at the instruction that would run next — after a jump the byte before `ip`
+/// belongs to unrelated code.
+pub(crate) fn stack_trace(vm: &Vm<'_>, at_next_instruction: bool) -> Vec<String> {
     vm.frames
         .iter()
         .rev()
-        .map(|frame| {
+        .enumerate()
+        .map(|(depth, frame)| {
             let proto = &frame.closure.proto;
-            let line = proto.lines[frame.ip.saturating_sub(1)];
-            format!("[line {line}] in {}", proto.trace_name())
+            let at = if depth == 0 && at_next_instruction {
+                frame.ip.min(proto.lines.len() - 1)
+            } else {
+                frame.ip.saturating_sub(1)
+            };
+            format!("[line {}] in {}", proto.lines[at], proto.trace_name())
         })
         .collect()
 }

@@ -277,7 +277,7 @@ impl<'gc> Vm<'gc> {
     /// Ends the running program with a runtime error at its current instruction (the host's
     /// way to fail it, e.g. `Out of memory.`): builds the stack trace, then resets.
     pub fn fail(&mut self, message: &str) -> crate::LoxError {
-        let trace = crate::exec::stack_trace(self);
+        let trace = crate::exec::stack_trace(self, true);
         self.reset();
         crate::LoxError::Runtime {
             message: message.to_string(),

@@ -108,9 +108,7 @@ fn trace_is_well_formed_and_matches_gctrace() {
     }
 
     // Counters for the heap and an instant for the forced collection.
-    assert!(events
-        .iter()
-        .any(|e| e["ph"] == "C" && e["name"] == "heap"));
+    assert!(events.iter().any(|e| e["ph"] == "C" && e["name"] == "heap"));
     assert!(events
         .iter()
         .any(|e| e["ph"] == "i" && e["name"] == "forced GC"));
