@@ -43,16 +43,19 @@ def run_measured(cmd, program, extra=()):
 
 
 def comparable(text):
-    """Output minus lines that look like timings (the book's benchmarks print elapsed time)."""
+    """Output lines, numbers compared at clox's `%g` precision (6 significant digits: gclox
+    prints numbers exactly, clox with `%g`), minus lines that look like timings (the book's
+    benchmarks print elapsed seconds, which always differ)."""
     keep = []
     for line in text.splitlines():
         try:
-            float(line)
-            if "." in line:
-                continue
+            value = float(line)
         except ValueError:
-            pass
-        keep.append(line)
+            keep.append(line)
+            continue
+        if "." in line and "e" not in line and abs(value) < 1e6:
+            continue  # a timing
+        keep.append("%.6g" % value)
     return keep
 
 
