@@ -56,7 +56,7 @@ pub struct Args {
 }
 
 impl Args {
-    /// Up to [`MAX_ARGS`] arguments (more are dropped).
+    /// Up to `MAX_ARGS` arguments (more are dropped).
     pub fn new(items: &[(&'static str, Arg)]) -> Args {
         let mut args = Args {
             items: [("", Arg::Num(0.0)); MAX_ARGS],
