@@ -52,51 +52,6 @@ pub struct MemStats {
     pub peak_heap_alloc: u64,
 }
 
-impl MemStats {
-    /// The value of a field by its Go name (`"HeapAlloc"`, …), for scripts and tools.
-    pub fn field(&self, name: &str) -> Option<f64> {
-        Some(match name {
-            "HeapAlloc" => self.heap_alloc as f64,
-            "TotalAlloc" => self.total_alloc as f64,
-            "Mallocs" => self.mallocs as f64,
-            "Frees" => self.frees as f64,
-            "HeapObjects" => self.heap_objects as f64,
-            "NextGC" => self.next_gc as f64,
-            "LastGC" => self.last_gc as f64,
-            "NumGC" => self.num_gc as f64,
-            "NumForcedGC" => self.num_forced_gc as f64,
-            "NumPauses" => self.num_pauses as f64,
-            "PauseTotalNs" => self.pause_total_ns as f64,
-            "GCCPUFraction" => self.gc_cpu_fraction,
-            "PauseP50Ns" => self.pause_p50_ns as f64,
-            "PauseP99Ns" => self.pause_p99_ns as f64,
-            "PauseMaxNs" => self.pause_max_ns as f64,
-            "PeakHeapAlloc" => self.peak_heap_alloc as f64,
-            _ => return None,
-        })
-    }
-
-    /// Every name [`MemStats::field`] accepts.
-    pub const FIELDS: [&'static str; 16] = [
-        "HeapAlloc",
-        "TotalAlloc",
-        "Mallocs",
-        "Frees",
-        "HeapObjects",
-        "NextGC",
-        "LastGC",
-        "NumGC",
-        "NumForcedGC",
-        "NumPauses",
-        "PauseTotalNs",
-        "GCCPUFraction",
-        "PauseP50Ns",
-        "PauseP99Ns",
-        "PauseMaxNs",
-        "PeakHeapAlloc",
-    ];
-}
-
 /// The collector counters a running program can read without leaving the arena (scripts
 /// read them through natives): updated by the heap after every step. Shared by `Rc`.
 #[derive(Debug, Default)]
@@ -110,6 +65,49 @@ pub struct SharedStats {
     pub last_gc: Cell<u64>,
     /// Current gogc; negative means off.
     pub gogc: Cell<i64>,
+}
+
+impl SharedStats {
+    /// The statistics a running program can read by name (through the `__memstat` native):
+    /// Go's MemStats names where the concept matches, plus `NumPauses`, `PauseMaxNs` and
+    /// `GOGC` (negative: off).
+    pub const NAMES: [&'static str; 13] = [
+        "HeapAlloc",
+        "TotalAlloc",
+        "Mallocs",
+        "Frees",
+        "HeapObjects",
+        "NextGC",
+        "LastGC",
+        "NumGC",
+        "NumForcedGC",
+        "NumPauses",
+        "PauseTotalNs",
+        "PauseMaxNs",
+        "GOGC",
+    ];
+
+    /// The statistic `name` (one of [`SharedStats::NAMES`]) now, from these counters and the
+    /// heap's byte accounting.
+    pub fn read(&self, accounting: &crate::Accounting, name: &str) -> Option<f64> {
+        let a = accounting;
+        Some(match name {
+            "HeapAlloc" => a.live_bytes() as f64,
+            "TotalAlloc" => a.total_alloc() as f64,
+            "Mallocs" => a.mallocs() as f64,
+            "Frees" => a.frees() as f64,
+            "HeapObjects" => a.live_objects() as f64,
+            "NextGC" => self.next_gc.get() as f64,
+            "LastGC" => self.last_gc.get() as f64,
+            "NumGC" => self.num_gc.get() as f64,
+            "NumForcedGC" => self.num_forced_gc.get() as f64,
+            "NumPauses" => self.num_pauses.get() as f64,
+            "PauseTotalNs" => self.pause_total_ns.get() as f64,
+            "PauseMaxNs" => self.pause_max_ns.get() as f64,
+            "GOGC" => self.gogc.get() as f64,
+            _ => return None,
+        })
+    }
 }
 
 /// Every pause ever taken: a ring of the last 256 and a log-linear histogram of all of them.

@@ -44,23 +44,6 @@ const NATIVES: [(&str, u8, NativeFn); 7] = [
     ("__leakreport", 0, leak_report),
 ];
 
-/// The names `__memstat` accepts.
-pub const MEMSTAT_NAMES: [&str; 13] = [
-    "HeapAlloc",
-    "TotalAlloc",
-    "Mallocs",
-    "Frees",
-    "HeapObjects",
-    "NextGC",
-    "LastGC",
-    "NumGC",
-    "NumForcedGC",
-    "NumPauses",
-    "PauseTotalNs",
-    "PauseMaxNs",
-    "GOGC",
-];
-
 /// Defines every native as a global of `vm`.
 pub fn define_all<'gc>(mc: &Mutation<'gc>, vm: &mut Vm<'gc>) {
     for (name, arity, function) in NATIVES {
@@ -93,30 +76,15 @@ fn memstat<'gc>(cx: &mut NativeCx<'gc, '_>, args: &[Value<'gc>]) -> Result<Value
     let Value::String(name) = args[0] else {
         return Err("__memstat takes a statistic's name.".to_string());
     };
-    let a = cx.env.allocator.accounting();
-    let s = &cx.env.gc_stats;
-    let value = match name.as_str() {
-        "HeapAlloc" => a.live_bytes() as f64,
-        "TotalAlloc" => a.total_alloc() as f64,
-        "Mallocs" => a.mallocs() as f64,
-        "Frees" => a.frees() as f64,
-        "HeapObjects" => a.live_objects() as f64,
-        "NextGC" => s.next_gc.get() as f64,
-        "LastGC" => s.last_gc.get() as f64,
-        "NumGC" => s.num_gc.get() as f64,
-        "NumForcedGC" => s.num_forced_gc.get() as f64,
-        "NumPauses" => s.num_pauses.get() as f64,
-        "PauseTotalNs" => s.pause_total_ns.get() as f64,
-        "PauseMaxNs" => s.pause_max_ns.get() as f64,
-        "GOGC" => s.gogc.get() as f64,
-        other => {
-            return Err(format!(
-                "Unknown statistic '{other}' (one of {}).",
-                MEMSTAT_NAMES.join(", ")
-            ))
-        }
-    };
-    Ok(Value::Number(value))
+    let accounting = cx.env.allocator.accounting();
+    match cx.env.gc_stats.read(accounting, name.as_str()) {
+        Some(value) => Ok(Value::Number(value)),
+        None => Err(format!(
+            "Unknown statistic '{}' (one of {}).",
+            name.as_str(),
+            gclox_gc::SharedStats::NAMES.join(", ")
+        )),
+    }
 }
 
 /// `__setgcpercent(n)`: sets gogc (negative: off); returns the previous value (-1 for off).
