@@ -97,7 +97,7 @@ pub struct GcConfig {
     /// The goal never falls below this many bytes. Default 4 MiB (Go's minimum heap).
     pub min_heap: u64,
     pub mode: GcMode,
-    /// Most work units (objects traced or swept) one incremental step may do. Default 2048.
+    /// Most work units (objects traced or swept) one incremental step may do. Default 1024.
     pub step_budget: u64,
     /// Fewest work units an incremental step does while a cycle runs. Default 64.
     pub min_step: u64,
@@ -113,7 +113,7 @@ impl Default for GcConfig {
             max_heap: None,
             min_heap: 4 << 20,
             mode: GcMode::Incremental,
-            step_budget: 2048,
+            step_budget: 1024,
             min_step: 64,
             stress: false,
         }
