@@ -348,7 +348,11 @@ mod tests {
 
     #[test]
     fn assists_grow_as_the_heap_nears_the_goal_and_are_capped() {
-        let mut p = pacer(GcConfig::default());
+        // A budget well above these steps' work, so that the growth is visible uncapped.
+        let mut p = pacer(GcConfig {
+            step_budget: 1 << 20,
+            ..GcConfig::default()
+        });
         p.start_cycle(100_000);
         let early = p.mark_step_work(15 << 20, 64 << 10);
         let late = p.mark_step_work(19 << 20, 64 << 10);
