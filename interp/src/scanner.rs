@@ -166,7 +166,7 @@ impl<'src> Scanner<'src> {
             match c {
                 b' ' | b'\r' | b'\t' => self.current += 1,
                 b'\n' => {
-                    self.line += 1;
+                    self.line = self.line.saturating_add(1);
                     self.current += 1;
                 }
                 b'/' if self.peek_next() == Some(b'/') => {
@@ -185,7 +185,7 @@ impl<'src> Scanner<'src> {
                 break;
             }
             if c == b'\n' {
-                self.line += 1;
+                self.line = self.line.saturating_add(1);
             }
             self.current += 1;
         }

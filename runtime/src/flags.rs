@@ -22,7 +22,7 @@ pub struct Cli {
     /// Heap growth, in percent of the live heap after the last collection, before the next
     /// collection's goal (like GOGC); `off` disables the growth trigger.
     #[arg(long, env = "GCLOX_GOGC", value_name = "PERCENT|off", default_value = "100",
-          value_parser = parse_gogc)]
+          allow_negative_numbers = true, value_parser = parse_gogc)]
     pub gogc: Gogc,
 
     /// Soft limit on the live heap (like GOMEMLIMIT): the heap goal never exceeds it, so the
@@ -126,7 +126,8 @@ pub struct Cli {
     pub memstats_csv: Option<PathBuf>,
 
     /// How often --memstats-csv samples.
-    #[arg(long, value_name = "DURATION", default_value = "10ms", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10ms",
+          value_parser = parse_positive_duration)]
     pub memstats_interval: Duration,
 
     /// Write an execution trace (Chrome Trace Event JSON: open it in Perfetto UI or
@@ -144,7 +145,7 @@ pub struct Cli {
 
     /// Stop the script with "Time limit exceeded." after this much wall time (e.g. 500ms,
     /// 2s, 1.5m).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
     pub timeout: Option<Duration>,
 
     /// At exit, print heap and collector totals (and peak RSS on Linux) to stderr.
@@ -200,6 +201,14 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         _ => return Err(format!("'{s}' needs a unit: ms, s, m or h")),
     };
     Duration::try_from_secs_f64(seconds).map_err(|_| format!("'{s}' is out of range"))
+}
+
+/// A duration as [`parse_duration`] reads it, which must not be zero.
+pub fn parse_positive_duration(s: &str) -> Result<Duration, String> {
+    match parse_duration(s)? {
+        d if d.is_zero() => Err(format!("'{s}' must be longer than zero")),
+        d => Ok(d),
+    }
 }
 
 /// A gogc setting: a percentage, or `None` for off.
@@ -264,6 +273,10 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert!(parse_duration("10").is_err());
         assert!(parse_duration("1e999s").is_err());
+        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+        assert!(parse_positive_duration("0s").is_err());
+        assert!(parse_positive_duration("0.0000000001ms").is_err());
+        assert_eq!(parse_positive_duration("1ms"), Ok(Duration::from_millis(1)));
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! The `gclox` command: run a Lox file, or start a REPL when no file is given.
 
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -40,6 +43,12 @@ fn main() -> ExitCode {
         }
     };
 
+    if cli.memprofile.is_some() && cli.memprofilerate == 0 {
+        eprintln!(
+            "gclox: --memprofile needs sampling on, but --memprofilerate is 0 (try 'gclox --help')"
+        );
+        return ExitCode::from(EXIT_USAGE);
+    }
     if let Some(profile) = &cli.profile_top {
         return ExitCode::from(profile_top(profile, &cli));
     }
@@ -61,50 +70,63 @@ fn new_runtime(cli: &Cli) -> Runtime {
     runtime
 }
 
-/// Writes the files the flags asked for at exit. Returns false (after saying why) if one could
-/// not be written.
-fn write_outputs(runtime: &Runtime, cli: &Cli) -> bool {
-    let mut ok = true;
-    if let Some(path) = &cli.memprofile {
-        match runtime.heap_profile() {
-            Some(profile) => {
-                if let Err(err) = std::fs::write(path, profile.encode()) {
-                    eprintln!("gclox: cannot write heap profile {}: {err}", path.display());
-                    ok = false;
-                }
-            }
-            None => {
-                eprintln!("gclox: no heap profile: sampling is off (--memprofilerate 0)");
-                ok = false;
-            }
-        }
-    }
-    if let Some(path) = &cli.heapsnapshot {
-        let written = std::fs::File::create(path)
-            .and_then(|f| runtime.write_heap_snapshot(std::io::BufWriter::new(f)));
-        if let Err(err) = written {
-            eprintln!(
-                "gclox: cannot write heap snapshot {}: {err}",
-                path.display()
-            );
-            ok = false;
-        }
-    }
-    if cli.leak_report {
-        eprint!("gclox: leak report (at exit)\n{}", runtime.leak_report(10));
-    }
-    if let Some(path) = &cli.trace {
-        let written = std::fs::File::create(path)
-            .and_then(|f| runtime.write_trace(std::io::BufWriter::new(f)));
-        if let Err(err) = written {
-            eprintln!("gclox: cannot write trace {}: {err}", path.display());
-            ok = false;
-        }
-    }
-    ok
+/// The files the flags ask for at exit, created before the script runs so that a path that
+/// cannot be written fails at once (exit 74) instead of after a long run.
+struct Outputs {
+    memprofile: Option<(PathBuf, File)>,
+    heapsnapshot: Option<(PathBuf, File)>,
+    trace: Option<(PathBuf, File)>,
 }
 
-fn run_file(path: &std::path::Path, cli: &Cli) -> u8 {
+impl Outputs {
+    fn create(cli: &Cli) -> Result<Outputs, String> {
+        let open = |path: &Option<PathBuf>, what: &str| match path {
+            None => Ok(None),
+            Some(path) => File::create(path)
+                .map(|file| Some((path.clone(), file)))
+                .map_err(|err| format!("cannot write {what} {}: {err}", path.display())),
+        };
+        Ok(Outputs {
+            memprofile: open(&cli.memprofile, "heap profile")?,
+            heapsnapshot: open(&cli.heapsnapshot, "heap snapshot")?,
+            trace: open(&cli.trace, "trace")?,
+        })
+    }
+
+    /// Writes every file. Returns false (after saying why) if one could not be written.
+    fn write(self, runtime: &Runtime, cli: &Cli) -> bool {
+        let mut ok = true;
+        let mut report = |what: &str, path: &Path, written: std::io::Result<()>| {
+            if let Err(err) = written {
+                eprintln!("gclox: cannot write {what} {}: {err}", path.display());
+                ok = false;
+            }
+        };
+        if let Some((path, mut file)) = self.memprofile {
+            let written = match runtime.heap_profile() {
+                Some(profile) => file.write_all(&profile.encode()),
+                None => Err(std::io::Error::other("sampling is off")),
+            };
+            report("heap profile", &path, written);
+        }
+        if let Some((path, file)) = self.heapsnapshot {
+            report(
+                "heap snapshot",
+                &path,
+                runtime.write_heap_snapshot(BufWriter::new(file)),
+            );
+        }
+        if cli.leak_report {
+            eprint!("gclox: leak report (at exit)\n{}", runtime.leak_report(10));
+        }
+        if let Some((path, file)) = self.trace {
+            report("trace", &path, runtime.write_trace(BufWriter::new(file)));
+        }
+        ok
+    }
+}
+
+fn run_file(path: &Path, cli: &Cli) -> u8 {
     let source = match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
@@ -115,6 +137,13 @@ fn run_file(path: &std::path::Path, cli: &Cli) -> u8 {
         },
         Err(_) => {
             eprintln!("Could not open file \"{}\".", path.display());
+            return EXIT_IO;
+        }
+    };
+    let outputs = match Outputs::create(cli) {
+        Ok(outputs) => outputs,
+        Err(message) => {
+            eprintln!("gclox: {message}");
             return EXIT_IO;
         }
     };
@@ -150,7 +179,7 @@ fn run_file(path: &std::path::Path, cli: &Cli) -> u8 {
             code = EXIT_IO;
         }
     }
-    if !write_outputs(&runtime, cli) && code == 0 {
+    if !outputs.write(&runtime, cli) && code == 0 {
         code = EXIT_IO;
     }
     if cli.stats {
@@ -160,7 +189,7 @@ fn run_file(path: &std::path::Path, cli: &Cli) -> u8 {
 }
 
 /// `--profile-top`: a readable summary of a profile without Go installed.
-fn profile_top(path: &std::path::Path, cli: &Cli) -> u8 {
+fn profile_top(path: &Path, cli: &Cli) -> u8 {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(_) => {

@@ -79,12 +79,65 @@ fn usage_errors_exit_64_with_one_line() {
         &["--no-such-flag"][..],
         &["a.lox", "b.lox"],
         &["--max-frames", "zero"],
+        &["--timeout", "0s", "x.lox"],
+        &["--memstats-interval", "0ms", "x.lox"],
+        &["--max-heap", "99999999999TiB", "x.lox"],
+        &["--memprofile", "p.pb.gz", "--memprofilerate", "0", "x.lox"],
     ] {
         let out = gclox().args(args).output().expect("runs");
         assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = text(&out.stderr);
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn unwritable_output_files_exit_74_before_the_script_runs() {
+    let script = temp_script("prints.lox", "print \"ran\";\n");
+    for flag in [
+        "--trace",
+        "--memprofile",
+        "--heapsnapshot",
+        "--memstats-csv",
+    ] {
+        let out = gclox()
+            .args([flag, "/nonexistent/dir/out"])
+            .arg(&script)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(74), "{flag}");
+        assert!(out.stdout.is_empty(), "{flag}: the script ran anyway");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.starts_with("gclox: cannot write") && stderr.lines().count() == 1,
+            "{flag}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn negative_gogc_turns_collection_off_like_go() {
+    let script = temp_script(
+        "gogc_off.lox",
+        "class A {} for (var i = 0; i < 300000; i = i + 1) A();\n",
+    );
+    let cycles = |gogc: &str| {
+        let out = gclox()
+            .args(["--gogc", gogc, "--stats"])
+            .arg(&script)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        let (before, _) = stderr.split_once(" GC cycles").expect("--stats line");
+        let n: u64 = before.rsplit(' ').next().unwrap().parse().expect("a count");
+        n
+    };
+    assert!(
+        cycles("100") > 0,
+        "the script must be big enough to collect"
+    );
+    assert_eq!(cycles("-1"), 0);
 }
 
 #[test]

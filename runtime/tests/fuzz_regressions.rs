@@ -98,6 +98,137 @@ fn every_open_bug_has_its_reproducer() {
 /// the corpus behaves the same under the stress, incremental and default collectors.
 #[test]
 fn the_seed_programs_pass_every_target() {
+    let files = seed_programs();
+    let mut failures = Vec::new();
+    for path in &files {
+        let data = std::fs::read(path).expect("a readable program");
+        for target in ["compile", "run", "gc_stress"] {
+            if catch_unwind(AssertUnwindSafe(|| replay(target, &data))).is_err() {
+                failures.push(format!("{target}: {}", path.display()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "harness failures: {failures:#?}");
+}
+
+/// Mutants of the seed programs this test makes for every target (a fixed seed, so a failure
+/// reproduces; `GCLOX_FUZZ_SMOKE=N` asks for N instead, `GCLOX_FUZZ_SEED` for another seed).
+const SMOKE_MUTANTS: usize = 3000;
+
+/// The CI fuzz smoke: no coverage guidance (that is what `cargo fuzz` is for, see
+/// `fuzz/README.md`), but the same oracles over mutants of the seeds — byte flips, deleted,
+/// duplicated and spliced spans, dictionary tokens — enough to catch a harness or interpreter
+/// regression that only shows on malformed programs. A failing mutant is written to the
+/// target directory, ready to become `tests/fuzz-regressions/<target>-<n>.lox`.
+#[test]
+fn seeded_mutants_pass_every_target() {
+    use rand::{rngs::SmallRng, Rng, SeedableRng};
+    let env_number = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let mutants = env_number("GCLOX_FUZZ_SMOKE", SMOKE_MUTANTS as u64) as usize;
+    let mut rng = SmallRng::seed_from_u64(env_number("GCLOX_FUZZ_SEED", 0x6c6f78));
+    let seeds: Vec<Vec<u8>> = seed_programs()
+        .iter()
+        .map(|path| std::fs::read(path).expect("a readable program"))
+        .filter(|data| data.len() <= 16 * 1024)
+        .collect();
+    let tokens = dictionary_tokens();
+    let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let mut failures = Vec::new();
+    let mut compiled = 0;
+    for i in 0..mutants {
+        let mut data = seeds[rng.random_range(0..seeds.len())].clone();
+        for _ in 0..rng.random_range(1..=4) {
+            mutate(&mut data, &seeds, &tokens, &mut rng);
+        }
+        let source = std::str::from_utf8(&data).unwrap_or("");
+        let mut globals = gclox_interp::global_names::GlobalNames::default();
+        if !source.is_empty() && gclox_interp::compiler::compile(source, &mut globals).is_ok() {
+            compiled += 1;
+        }
+        for target in ["compile", "run", "gc_stress"] {
+            if catch_unwind(AssertUnwindSafe(|| replay(target, &data))).is_err() {
+                let path = out_dir.join(format!("fuzz-smoke-{target}-{i}.lox"));
+                std::fs::write(&path, &data).expect("write the failing mutant");
+                failures.push(path.display().to_string());
+            }
+        }
+    }
+    assert!(failures.is_empty(), "mutants that fail: {failures:#?}");
+    // Most mutants are compile errors; enough must compile for the VM and collector oracles to
+    // have been exercised at all.
+    eprintln!("{compiled} of {mutants} mutants compiled and ran");
+    assert!(
+        compiled * 10 >= mutants,
+        "only {compiled} of {mutants} mutants compiled"
+    );
+}
+
+/// One random edit of `data`.
+fn mutate(data: &mut Vec<u8>, seeds: &[Vec<u8>], tokens: &[Vec<u8>], rng: &mut impl rand::Rng) {
+    let len = data.len();
+    let at = rng.random_range(0..=len);
+    let span = |rng: &mut dyn rand::RngCore| {
+        let start = (rng.next_u32() as usize) % (len + 1);
+        let end = (start + (rng.next_u32() as usize) % 64).min(len);
+        start..end
+    };
+    match rng.random_range(0..5) {
+        0 if len > 0 => {
+            let i = rng.random_range(0..len);
+            data[i] ^= 1 << rng.random_range(0..8);
+        }
+        1 => {
+            data.drain(span(rng));
+        }
+        2 => {
+            let copied = data[span(rng)].to_vec();
+            data.splice(at..at, copied);
+        }
+        3 => {
+            let other = &seeds[rng.random_range(0..seeds.len())];
+            let start = rng.random_range(0..=other.len());
+            let end = (start + rng.random_range(0..256)).min(other.len());
+            data.splice(at..at, other[start..end].iter().copied());
+        }
+        _ => {
+            let token = &tokens[rng.random_range(0..tokens.len())];
+            data.splice(at..at, token.iter().copied());
+        }
+    }
+}
+
+/// The quoted values of `fuzz/lox.dict`.
+fn dictionary_tokens() -> Vec<Vec<u8>> {
+    let dict = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/lox.dict");
+    let text = std::fs::read_to_string(dict).expect("fuzz/lox.dict exists");
+    let tokens: Vec<Vec<u8>> = text
+        .lines()
+        .filter_map(|line| {
+            let (_, quoted) = line.split_once('"')?;
+            let value = quoted.strip_suffix('"')?;
+            Some(
+                value
+                    .replace("\\\"", "\"")
+                    .replace("\\n", "\n")
+                    .into_bytes(),
+            )
+        })
+        .collect();
+    assert!(
+        tokens.len() > 30,
+        "fuzz/lox.dict has only {} tokens",
+        tokens.len()
+    );
+    tokens
+}
+
+/// The fuzzers' seeds: the project's own Lox programs.
+fn seed_programs() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = Vec::new();
     let mut dirs = vec![
@@ -117,16 +248,7 @@ fn the_seed_programs_pass_every_target() {
     }
     files.sort();
     assert!(files.len() > 100, "only {} seed programs", files.len());
-    let mut failures = Vec::new();
-    for path in &files {
-        let data = std::fs::read(path).expect("a readable program");
-        for target in ["compile", "run", "gc_stress"] {
-            if catch_unwind(AssertUnwindSafe(|| replay(target, &data))).is_err() {
-                failures.push(format!("{target}: {}", path.display()));
-            }
-        }
-    }
-    assert!(failures.is_empty(), "harness failures: {failures:#?}");
+    files
 }
 
 fn instructions_and_result(config: gclox_runtime::Config, source: &str) -> (u64, String) {
