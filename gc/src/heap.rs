@@ -185,6 +185,33 @@ where
         self.trace = Some(TraceRecorder::new(self.start, max_events, process_name));
     }
 
+    /// Starts an execution trace like [`Heap::enable_trace`] whose events a writer thread
+    /// serializes to `w` while the program runs; end it with [`Heap::finish_trace`].
+    pub fn stream_trace(
+        &mut self,
+        max_events: usize,
+        process_name: &str,
+        w: Box<dyn std::io::Write + Send>,
+    ) -> std::io::Result<()> {
+        let recorder = TraceRecorder::streaming(self.start, max_events, process_name, w)?;
+        self.trace = Some(recorder);
+        Ok(())
+    }
+
+    /// Ends a streamed trace (see [`TraceRecorder::finish`]); tracing is off afterwards. An
+    /// in-memory trace stays, to be written with [`TraceRecorder::write_json`].
+    pub fn finish_trace(&mut self) -> std::io::Result<()> {
+        let Some(trace) = self.trace.as_mut() else {
+            return Ok(());
+        };
+        let streamed = trace.is_streaming();
+        let result = trace.finish();
+        if streamed {
+            self.trace = None;
+        }
+        result
+    }
+
     /// The execution trace recorded so far, if tracing is on.
     pub fn trace(&self) -> Option<&TraceRecorder> {
         self.trace.as_ref()
@@ -500,12 +527,15 @@ where
             trace.complete(TID_COLLECTOR, name, "gc", began, now, &args);
             let goal = self.pacer.goal().min(u64::MAX >> 1) as f64;
             let objects = self.accounting.live_objects() as f64;
+            // As Go's trace export: viewers stack a counter's series, so the second is the
+            // distance to the goal and the stack's top is the goal itself. Objects are
+            // another unit, so another counter.
             let counters = [
                 ("live bytes", Arg::Num(live)),
-                ("goal bytes", Arg::Num(goal)),
-                ("live objects", Arg::Num(objects)),
+                ("to goal bytes", Arg::Num((goal - live).max(0.0))),
             ];
             trace.counter("heap", now, &counters);
+            trace.counter("live objects", now, &[("objects", Arg::Num(objects))]);
         }
 
         let cycle = self

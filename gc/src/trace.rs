@@ -13,20 +13,33 @@
 //! - `tid` 3 *GC cycles*: one complete slice per cycle from its first step's start to its last
 //!   step's end, named `GC N`, with the heap figures of gctrace (`cat` "gc.cycle");
 //!
-//! plus counters (`C`, `cat` "gc.heap": live heap, heap goal, live objects) after every step,
-//! instant events (`i`, `cat` "gc.event") for forced collections and limit hits, and metadata
+//! plus counters after every step (`C`, `cat` "gc.heap"): `heap` with the series `live bytes`
+//! and `to goal bytes` (goal − live: viewers stack a counter's series, so the top of the stack
+//! is the goal, as in Go's trace export) and `live objects`; instant events (`I`, `cat`
+//! "gc.event"; Chrome DevTools ignores the older `i`) for forced collections and limit hits;
+//! and metadata
 //! (`M`, `cat` "__metadata") naming the process and rows. gclox is single-threaded: rows 2
 //! and 3 are pseudo-threads, as Go's exported traces show a `GC` row.
 //!
-//! # Bounds
+//! # Where events go, and bounds
 //!
-//! Events are buffered in memory (no I/O on the VM's path) and written when the run ends. At
-//! most `max_events` are kept; after that only a count of the dropped ones is, and the file
-//! says so: a final instant event `trace truncated` and `otherData.dropped_events`.
+//! No I/O happens on the VM's path. A recorder made by [`TraceRecorder::new`] keeps every
+//! event in memory until [`TraceRecorder::write_json`] (about 480 bytes of resident memory per
+//! event). One made by [`TraceRecorder::streaming`] hands events in chunks of [`CHUNK`] to a
+//! writer thread that serializes them as they come, so its memory stays at a few chunks
+//! however long the run; [`TraceRecorder::finish`] (or dropping the recorder) writes the end
+//! of the file and waits for the writer. Either way at most `max_events` are kept; after that
+//! only a count of the dropped ones is, and the file says so: a final instant event
+//! `trace truncated` and `otherData.dropped_events`.
 
 use std::borrow::Cow;
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Write};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+/// Events per chunk a streaming recorder hands to its writer thread.
+pub const CHUNK: usize = 4096;
 
 const PID: u32 = 1;
 /// The mutator row.
@@ -89,14 +102,31 @@ struct Event {
     args: Args,
 }
 
-/// A bounded in-memory buffer of trace events.
+/// What a streaming recorder sends its writer thread.
+enum Batch {
+    Events(Vec<Event>),
+    End { dropped: u64, max_events: usize },
+}
+
+/// The writer thread of a streaming recorder.
+#[derive(Debug)]
+struct Stream {
+    batches: mpsc::Sender<Batch>,
+    writer: JoinHandle<io::Result<()>>,
+}
+
+/// A bounded recorder of trace events: in memory, or streamed to a writer thread.
 #[derive(Debug)]
 pub struct TraceRecorder {
     start: Instant,
     process_name: String,
+    /// Every event kept (in memory), or those not yet handed to the writer (streaming).
     events: Vec<Event>,
+    /// Events kept so far, metadata included.
+    kept: usize,
     max_events: usize,
     dropped: u64,
+    stream: Option<Stream>,
     /// The mutator slice still being extended: consecutive VM slices with no collector work
     /// between them are one event (the collector's steps split them).
     open_mutator: Option<usize>,
@@ -110,12 +140,46 @@ impl TraceRecorder {
     /// A recorder whose timestamps count from `start` (the heap's start), keeping at most
     /// `max_events` events.
     pub fn new(start: Instant, max_events: usize, process_name: &str) -> Self {
+        Self::with_stream(start, max_events, process_name, None)
+    }
+
+    /// A recorder like [`TraceRecorder::new`] whose events a writer thread serializes to `w`
+    /// while the program runs. Call [`TraceRecorder::finish`] to end the file and learn
+    /// whether it was written.
+    pub fn streaming(
+        start: Instant,
+        max_events: usize,
+        process_name: &str,
+        w: Box<dyn Write + Send>,
+    ) -> io::Result<Self> {
+        let (batches, received) = mpsc::channel();
+        let name = process_name.to_string();
+        let writer = std::thread::Builder::new()
+            .name("gclox-trace-writer".to_string())
+            .spawn(move || write_stream(BufWriter::new(w), &name, received))?;
+        let stream = Stream { batches, writer };
+        Ok(Self::with_stream(
+            start,
+            max_events,
+            process_name,
+            Some(stream),
+        ))
+    }
+
+    fn with_stream(
+        start: Instant,
+        max_events: usize,
+        process_name: &str,
+        stream: Option<Stream>,
+    ) -> Self {
         let mut recorder = TraceRecorder {
             start,
             process_name: process_name.to_string(),
             events: Vec::new(),
+            kept: 0,
             max_events: max_events.max(16),
             dropped: 0,
+            stream,
             open_mutator: None,
         };
         // The process name is written from `process_name` (see `write_event`).
@@ -128,6 +192,9 @@ impl TraceRecorder {
             recorder.metadata("thread_name", tid, Arg::Text(name));
             recorder.metadata("thread_sort_index", tid, Arg::Num(f64::from(tid)));
         }
+        // Viewers start their time axis at the first event that is not metadata: an instant
+        // at the origin makes on-screen times the same as gctrace's `@T`.
+        recorder.instant(TID_MUTATOR, "runtime started", start, &[]);
         recorder
     }
 
@@ -137,7 +204,7 @@ impl TraceRecorder {
         } else {
             "name"
         };
-        self.events.push(Event {
+        self.push(Event {
             name: Cow::Borrowed(name),
             cat: "__metadata",
             ph: 'M',
@@ -148,13 +215,24 @@ impl TraceRecorder {
         });
     }
 
-    fn push(&mut self, event: Event) {
+    /// Keeps `event` if the bound allows; returns whether it did.
+    fn push(&mut self, event: Event) -> bool {
         self.open_mutator = None;
-        if self.events.len() < self.max_events {
-            self.events.push(event);
-        } else {
+        if self.kept >= self.max_events {
             self.dropped += 1;
+            return false;
         }
+        if let Some(stream) = &self.stream {
+            if self.events.len() >= CHUNK {
+                let full = std::mem::replace(&mut self.events, Vec::with_capacity(CHUNK));
+                // A writer that failed has stopped receiving; its error is reported by
+                // `finish`, so the chunk can go.
+                let _ = stream.batches.send(Batch::Events(full));
+            }
+        }
+        self.events.push(event);
+        self.kept += 1;
+        true
     }
 
     /// VM execution from `begin` to `end` on the mutator row: extends the previous mutator
@@ -170,13 +248,12 @@ impl TraceRecorder {
             return;
         }
         let args = [("instructions", Arg::Num(instructions as f64))];
-        self.complete(TID_MUTATOR, "mutator", "vm", begin, end, &args);
-        if self.events.len() < self.max_events || self.dropped == 0 {
+        if self.complete(TID_MUTATOR, "mutator", "vm", begin, end, &args) {
             self.open_mutator = Some(self.events.len() - 1);
         }
     }
 
-    /// A complete slice from `begin` to `end` on row `tid`.
+    /// A complete slice from `begin` to `end` on row `tid`. Returns whether it was kept.
     pub fn complete(
         &mut self,
         tid: u32,
@@ -185,7 +262,7 @@ impl TraceRecorder {
         begin: Instant,
         end: Instant,
         args: &[(&'static str, Arg)],
-    ) {
+    ) -> bool {
         let ts = micros(begin.saturating_duration_since(self.start));
         let dur = micros(end.saturating_duration_since(begin));
         self.push(Event {
@@ -196,7 +273,7 @@ impl TraceRecorder {
             dur,
             tid,
             args: Args::new(args),
-        });
+        })
     }
 
     /// Counter values at `at` (one counter track per name, one series per argument).
@@ -225,7 +302,7 @@ impl TraceRecorder {
         self.push(Event {
             name: name.into(),
             cat: "gc.event",
-            ph: 'i',
+            ph: 'I',
             ts,
             dur: 0.0,
             tid,
@@ -233,46 +310,131 @@ impl TraceRecorder {
         });
     }
 
-    /// Events recorded (metadata included) and dropped.
-    pub fn counts(&self) -> (usize, u64) {
-        (self.events.len(), self.dropped)
+    /// Whether events go to a writer thread (see [`TraceRecorder::streaming`]).
+    pub fn is_streaming(&self) -> bool {
+        self.stream.is_some()
     }
 
-    /// Writes the whole trace as one JSON object.
-    pub fn write_json(&self, mut w: impl Write) -> io::Result<()> {
-        w.write_all(b"{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n")?;
-        let mut first = true;
-        let mut last_ts = 0.0f64;
-        for event in &self.events {
-            if !first {
-                w.write_all(b",\n")?;
-            }
-            first = false;
-            last_ts = last_ts.max(event.ts + event.dur);
-            write_event(&mut w, event, &self.process_name)?;
+    /// Events recorded (metadata included) and dropped.
+    pub fn counts(&self) -> (usize, u64) {
+        (self.kept, self.dropped)
+    }
+
+    /// Writes the whole trace as one JSON object. Only for a recorder made by
+    /// [`TraceRecorder::new`]: a streaming one has already handed its events on.
+    pub fn write_json(&self, w: impl Write) -> io::Result<()> {
+        if self.stream.is_some() {
+            return Err(io::Error::other(
+                "a streamed trace is written by its writer thread",
+            ));
         }
-        if self.dropped > 0 {
+        let mut out = JsonOut::begin(w, &self.process_name)?;
+        for event in &self.events {
+            out.event(event)?;
+        }
+        out.end(self.dropped, self.max_events)
+    }
+
+    /// Ends a streamed trace: hands the writer the last events and the footer, and waits for
+    /// it. Returns the writer's first I/O error, if any. Does nothing for an in-memory trace.
+    pub fn finish(&mut self) -> io::Result<()> {
+        let Some(stream) = self.stream.take() else {
+            return Ok(());
+        };
+        let rest = std::mem::take(&mut self.events);
+        let _ = stream.batches.send(Batch::Events(rest));
+        let _ = stream.batches.send(Batch::End {
+            dropped: self.dropped,
+            max_events: self.max_events,
+        });
+        drop(stream.batches);
+        stream
+            .writer
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the trace writer panicked")))
+    }
+}
+
+impl Drop for TraceRecorder {
+    /// A streamed trace still gets its end written when nobody called `finish`.
+    fn drop(&mut self) {
+        let _ = self.finish();
+    }
+}
+
+/// The writer thread's loop: everything it receives, as one JSON object.
+fn write_stream(
+    w: impl Write,
+    process_name: &str,
+    batches: mpsc::Receiver<Batch>,
+) -> io::Result<()> {
+    let mut out = JsonOut::begin(w, process_name)?;
+    for batch in batches {
+        match batch {
+            Batch::Events(events) => {
+                for event in &events {
+                    out.event(event)?;
+                }
+            }
+            Batch::End {
+                dropped,
+                max_events,
+            } => return out.end(dropped, max_events),
+        }
+    }
+    Err(io::Error::other("the trace ended without its footer"))
+}
+
+/// Trace Event JSON written one event at a time.
+struct JsonOut<'a, W: Write> {
+    w: W,
+    process_name: &'a str,
+    first: bool,
+    last_ts: f64,
+}
+
+impl<'a, W: Write> JsonOut<'a, W> {
+    fn begin(mut w: W, process_name: &'a str) -> io::Result<Self> {
+        w.write_all(b"{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n")?;
+        Ok(JsonOut {
+            w,
+            process_name,
+            first: true,
+            last_ts: 0.0,
+        })
+    }
+
+    fn event(&mut self, event: &Event) -> io::Result<()> {
+        if !self.first {
+            self.w.write_all(b",\n")?;
+        }
+        self.first = false;
+        self.last_ts = self.last_ts.max(event.ts + event.dur);
+        write_event(&mut self.w, event, self.process_name)
+    }
+
+    /// The truncation note (if events were dropped) and the closing `otherData`.
+    fn end(mut self, dropped: u64, max_events: usize) -> io::Result<()> {
+        if dropped > 0 {
             let note = Event {
                 name: Cow::Borrowed("trace truncated"),
                 cat: "gc.event",
-                ph: 'i',
-                ts: last_ts,
+                ph: 'I',
+                ts: self.last_ts,
                 dur: 0.0,
                 tid: TID_COLLECTOR,
                 args: Args::new(&[
-                    ("dropped_events", Arg::Num(self.dropped as f64)),
-                    ("max_events", Arg::Num(self.max_events as f64)),
+                    ("dropped_events", Arg::Num(dropped as f64)),
+                    ("max_events", Arg::Num(max_events as f64)),
                 ]),
             };
-            w.write_all(b",\n")?;
-            write_event(&mut w, &note, &self.process_name)?;
+            self.event(&note)?;
         }
         write!(
-            w,
-            "\n],\"otherData\":{{\"producer\":\"gclox\",\"clock\":\"microseconds since the runtime started\",\"dropped_events\":{}}}}}\n",
-            self.dropped
+            self.w,
+            "\n],\"otherData\":{{\"producer\":\"gclox\",\"clock\":\"microseconds since the runtime started\",\"dropped_events\":{dropped}}}}}\n"
         )?;
-        w.flush()
+        self.w.flush()
     }
 }
 
@@ -286,7 +448,7 @@ fn write_event(w: &mut impl Write, e: &Event, process_name: &str) -> io::Result<
         w.write_all(b",\"dur\":")?;
         write_micros(w, e.dur)?;
     }
-    if e.ph == 'i' {
+    if e.ph == 'I' {
         write!(w, ",\"s\":\"t\"")?;
     }
     w.write_all(b",\"args\":{")?;
@@ -342,12 +504,91 @@ mod tests {
             r.instant(TID_MUTATOR, format!("e{i}"), start, &[]);
         }
         let (kept, dropped) = r.counts();
-        assert_eq!(kept + dropped as usize, 100 + 7);
+        assert_eq!(kept + dropped as usize, 100 + 8);
         let mut out = Vec::new();
         r.write_json(&mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("\"trace truncated\""));
         assert!(text.contains(&format!("\"dropped_events\":{dropped}")));
         assert!(text.contains("test \\\"quoted\\\""));
+    }
+
+    /// A `Write` into a buffer the test can read after the writer thread is done with it.
+    #[derive(Clone, Default)]
+    struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The same events recorded in memory and streamed give the same file, byte for byte —
+    /// across several chunks, with mutator slices merged across a chunk boundary, and cut at
+    /// the bound.
+    #[test]
+    fn a_streamed_trace_is_the_trace_written_from_memory() {
+        let start = Instant::now();
+        for max_events in [3 * CHUNK + 17, 100_000] {
+            let mut memory = TraceRecorder::new(start, max_events, "p");
+            let shared = Shared::default();
+            let mut streamed =
+                TraceRecorder::streaming(start, max_events, "p", Box::new(shared.clone())).unwrap();
+            for r in [&mut memory, &mut streamed] {
+                for i in 0..(4 * CHUNK as u64) {
+                    let at = start + Duration::from_micros(10 * i);
+                    let end = at + Duration::from_micros(3);
+                    r.mutator(at, end, 5);
+                    r.mutator(end, end + Duration::from_micros(1), 7);
+                    if i % 3 == 0 {
+                        r.complete(
+                            TID_COLLECTOR,
+                            "mark",
+                            "gc",
+                            at,
+                            end,
+                            &[("n", Arg::Num(1.0))],
+                        );
+                    }
+                    if i % 5 == 0 {
+                        r.counter("heap", end, &[("live", Arg::Num(i as f64))]);
+                    }
+                }
+            }
+            assert_eq!(memory.counts(), streamed.counts());
+            let mut expected = Vec::new();
+            memory.write_json(&mut expected).unwrap();
+            streamed.finish().unwrap();
+            let got = shared.0.lock().unwrap().clone();
+            assert_eq!(
+                String::from_utf8(got).unwrap(),
+                String::from_utf8(expected).unwrap()
+            );
+        }
+    }
+
+    /// A writer that fails makes `finish` report the error; recording goes on regardless.
+    #[test]
+    fn a_failing_stream_reports_its_error_at_finish() {
+        struct Full;
+        impl Write for Full {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::Error::other("disk full"))
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let start = Instant::now();
+        let mut r = TraceRecorder::streaming(start, 1_000_000, "p", Box::new(Full)).unwrap();
+        for _ in 0..(3 * CHUNK) {
+            r.instant(TID_MUTATOR, "e", start, &[]);
+        }
+        let err = r.finish().unwrap_err();
+        assert!(err.to_string().contains("disk full"), "{err}");
     }
 }

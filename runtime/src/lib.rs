@@ -300,8 +300,28 @@ impl Runtime {
         self.heap.enable_trace(max_events, &name);
     }
 
+    /// Starts an execution trace of at most `max_events` events that a writer thread
+    /// serializes to `w` as the script runs, so memory stays small however long the run (the
+    /// CLI's `--trace`). End it with [`Runtime::finish_trace`]; dropping the runtime ends it
+    /// too, without reporting errors.
+    pub fn stream_trace(
+        &mut self,
+        max_events: usize,
+        w: impl Write + Send + 'static,
+    ) -> std::io::Result<()> {
+        let name = format!("gclox {}", self.config.vm.script_name);
+        self.heap.stream_trace(max_events, &name, Box::new(w))
+    }
+
+    /// Ends a trace started by [`Runtime::stream_trace`]: writes its last events and the end
+    /// of the file, waits for the writer and returns its first I/O error. Does nothing for a
+    /// trace kept in memory ([`Runtime::enable_trace`]) or when tracing is off.
+    pub fn finish_trace(&mut self) -> std::io::Result<()> {
+        self.heap.finish_trace()
+    }
+
     /// Writes the execution trace recorded so far as Chrome Trace Event JSON. Does nothing if
-    /// tracing is off.
+    /// tracing is off; an error for a streamed trace (its writer thread writes it).
     pub fn write_trace(&self, w: impl Write) -> std::io::Result<()> {
         match self.heap.trace() {
             Some(trace) => trace.write_json(w),

@@ -64,9 +64,6 @@ fn new_runtime(cli: &Cli) -> Runtime {
     let config: Config = cli.config();
     let mut runtime = Runtime::new(config, sink::stdout());
     runtime.set_gctrace(cli.gctrace, cli.gcpacertrace, Box::new(std::io::stderr()));
-    if cli.trace.is_some() {
-        runtime.enable_trace(cli.trace_max_events);
-    }
     runtime
 }
 
@@ -75,7 +72,9 @@ fn new_runtime(cli: &Cli) -> Runtime {
 struct Outputs {
     memprofile: Option<(PathBuf, File)>,
     heapsnapshot: Option<(PathBuf, File)>,
-    trace: Option<(PathBuf, File)>,
+    /// Streamed while the script runs (see `start_trace`); only the path is left here.
+    trace: Option<PathBuf>,
+    trace_file: Option<File>,
 }
 
 impl Outputs {
@@ -89,12 +88,23 @@ impl Outputs {
         Ok(Outputs {
             memprofile: open(&cli.memprofile, "heap profile")?,
             heapsnapshot: open(&cli.heapsnapshot, "heap snapshot")?,
-            trace: open(&cli.trace, "trace")?,
+            trace: cli.trace.clone(),
+            trace_file: open(&cli.trace, "trace")?.map(|(_, file)| file),
         })
     }
 
+    /// Starts streaming the execution trace into its file, if one was asked for.
+    fn start_trace(&mut self, runtime: &mut Runtime, cli: &Cli) -> Result<(), String> {
+        match (self.trace_file.take(), &self.trace) {
+            (Some(file), Some(path)) => runtime
+                .stream_trace(cli.trace_max_events, file)
+                .map_err(|err| format!("cannot write trace {}: {err}", path.display())),
+            _ => Ok(()),
+        }
+    }
+
     /// Writes every file. Returns false (after saying why) if one could not be written.
-    fn write(self, runtime: &Runtime, cli: &Cli) -> bool {
+    fn write(self, runtime: &mut Runtime, cli: &Cli) -> bool {
         let mut ok = true;
         let mut report = |what: &str, path: &Path, written: std::io::Result<()>| {
             if let Err(err) = written {
@@ -119,8 +129,8 @@ impl Outputs {
         if cli.leak_report {
             eprint!("gclox: leak report (at exit)\n{}", runtime.leak_report(10));
         }
-        if let Some((path, file)) = self.trace {
-            report("trace", &path, runtime.write_trace(BufWriter::new(file)));
+        if let Some(path) = self.trace {
+            report("trace", &path, runtime.finish_trace());
         }
         ok
     }
@@ -140,7 +150,7 @@ fn run_file(path: &Path, cli: &Cli) -> u8 {
             return EXIT_IO;
         }
     };
-    let outputs = match Outputs::create(cli) {
+    let mut outputs = match Outputs::create(cli) {
         Ok(outputs) => outputs,
         Err(message) => {
             eprintln!("gclox: {message}");
@@ -148,6 +158,10 @@ fn run_file(path: &Path, cli: &Cli) -> u8 {
         }
     };
     let mut runtime = new_runtime(cli);
+    if let Err(message) = outputs.start_trace(&mut runtime, cli) {
+        eprintln!("gclox: {message}");
+        return EXIT_IO;
+    }
     let sampler = match &cli.memstats_csv {
         Some(path) => {
             match gclox_runtime::memstats_csv::CsvSampler::start(
@@ -179,7 +193,7 @@ fn run_file(path: &Path, cli: &Cli) -> u8 {
             code = EXIT_IO;
         }
     }
-    if !outputs.write(&runtime, cli) && code == 0 {
+    if !outputs.write(&mut runtime, cli) && code == 0 {
         code = EXIT_IO;
     }
     if cli.stats {

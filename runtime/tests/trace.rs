@@ -107,11 +107,29 @@ fn trace_is_well_formed_and_matches_gctrace() {
         );
     }
 
-    // Counters for the heap and an instant for the forced collection.
-    assert!(events.iter().any(|e| e["ph"] == "C" && e["name"] == "heap"));
+    // Counters for the heap (live bytes, then the distance to the goal: stacked, the top is the
+    // goal) and the live objects, and an instant (`I`: DevTools ignores `i`) for the forced
+    // collection.
+    let heap: Vec<_> = events
+        .iter()
+        .filter(|e| e["ph"] == "C" && e["name"] == "heap")
+        .collect();
+    assert_eq!(
+        heap.len(),
+        slices(events, 2).len(),
+        "one heap sample per step"
+    );
+    for sample in &heap {
+        assert!(num(&sample["args"]["live bytes"]) > 0.0, "{sample}");
+        assert!(num(&sample["args"]["to goal bytes"]) >= 0.0, "{sample}");
+    }
+    assert!(events.iter().any(|e| e["ph"] == "C"
+        && e["name"] == "live objects"
+        && num(&e["args"]["objects"]) > 0.0));
     assert!(events
         .iter()
-        .any(|e| e["ph"] == "i" && e["name"] == "forced GC"));
+        .any(|e| e["ph"] == "I" && e["name"] == "forced GC"));
+    assert!(events.iter().all(|e| e["ph"] != "i"));
 }
 
 #[test]
