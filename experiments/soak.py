@@ -11,8 +11,8 @@ end it reports:
 
 - RSS: median over the second and the last quarter of the run, the maximum, and the slope
   of a least-squares line through the second half (KiB per minute) — flat means no leak. The
-  first quarter is warm-up: the trace buffer fills up to its bound (about 320 bytes per
-  event) in the first seconds, the heap reaches its goal, the allocator its working set;
+  first quarter is warm-up: the heap reaches its goal, the allocator its working set, the
+  profile its sites;
 - the live heap from the CSV (HeapAlloc): the same three figures;
 - the intern table's size at exit (`--stats`), against the strings the live set holds;
 - the trace: events kept, and whether the file says it was cut at its bound;
