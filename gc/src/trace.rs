@@ -439,8 +439,8 @@ impl<'a, W: Write> JsonOut<'a, W> {
 }
 
 /// One event as JSON. Runs on the writer thread for every event of a long trace, so numbers go
-/// through `itoa` and strings through serde_json's escaper rather than `fmt` (6× fewer
-/// instructions per event than `write!`).
+/// through `itoa` and strings through serde_json's escaper rather than `fmt` (2.7× fewer
+/// instructions: the writer thread's share on binary_trees fell from 406 M to 149 M).
 fn write_event(w: &mut impl Write, e: &Event, process_name: &str) -> io::Result<()> {
     let mut int = itoa::Buffer::new();
     w.write_all(b"{\"name\":")?;
