@@ -219,18 +219,34 @@ fn execute_with<'gc>(
             return Err(format!($($arg)*));
         }};
     }
+    // Code reads are unchecked. `code` is always the running closure's `VerifiedCode` and `ip`
+    // an offset into it such that the read is in bounds:
+    // - At each dispatch `ip` is the start of an instruction. It is 0 when a frame starts
+    //   (verified code is never empty), then moves only to the next instruction (which
+    //   exists: verified code's last instruction never falls through), to a jump's target
+    //   (verified to be an instruction start), back to the start of the current instruction
+    //   (ADD's retry), or to a frame's saved `ip` (saved only at instruction starts, by this
+    //   loop: `CallFrame::ip` is crate-private).
+    // - Within an instruction, `read_byte!`/`read_short!` read only its operand bytes, as many
+    //   as `chunk::verify` accounted for, which it checked lie inside the code.
     macro_rules! read_byte {
         () => {{
-            let byte = code[ip];
+            debug_assert!(ip < code.len());
+            // SAFETY: `ip < code.len()` by the argument above.
+            #[allow(unsafe_code)]
+            let byte = unsafe { *code.get_unchecked(ip) };
             ip += 1;
             byte
         }};
     }
     macro_rules! read_short {
         () => {{
-            let value = u16::from_be_bytes([code[ip], code[ip + 1]]);
+            debug_assert!(ip + 1 < code.len());
+            // SAFETY: `ip + 1 < code.len()` by the argument above (a 2-byte operand).
+            #[allow(unsafe_code)]
+            let bytes = unsafe { [*code.get_unchecked(ip), *code.get_unchecked(ip + 1)] };
             ip += 2;
-            value
+            u16::from_be_bytes(bytes)
         }};
     }
     macro_rules! read_constant {
@@ -490,8 +506,12 @@ fn execute_with<'gc>(
                 let Value::Function(function) = read_constant!() else {
                     unreachable!("CLOSURE's operand is a function constant");
                 };
-                let mut upvalues = Vec::with_capacity(usize::from(function.upvalue_count));
-                for _ in 0..function.upvalue_count {
+                let count = read_short!();
+                if count != function.upvalue_count {
+                    throw!("Internal error: upvalue count mismatch.");
+                }
+                let mut upvalues = Vec::with_capacity(usize::from(count));
+                for _ in 0..count {
                     let is_local = read_byte!() == 1;
                     let index = usize::from(read_byte!());
                     upvalues.push(if is_local {

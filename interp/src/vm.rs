@@ -46,10 +46,13 @@ impl Default for VmConfig {
 #[derive(Clone, Copy, Collect)]
 #[collect(no_drop)]
 pub struct CallFrame<'gc> {
-    pub closure: Gc<'gc, Closure<'gc>>,
-    /// Index of the next instruction in the closure's code (saved when the frame is left).
+    /// Crate-private, like `ip`: the interpreter reads the closure's code without bounds
+    /// checks, trusting that `ip` is an instruction start of *this* closure's code.
+    pub(crate) closure: Gc<'gc, Closure<'gc>>,
+    /// Index of the next instruction in the closure's code (saved when the frame is left):
+    /// always the start of an instruction (see `exec.rs`).
     #[collect(require_static)]
-    pub ip: usize,
+    pub(crate) ip: usize,
     /// Stack index of slot 0 (the callee, or `this` in methods).
     #[collect(require_static)]
     pub base: usize,
