@@ -280,6 +280,18 @@ mod tests {
     }
 
     #[test]
+    fn known_opcodes_are_exactly_those_the_interpreter_dispatches() {
+        // exec.rs's dispatch treats any other byte as unreachable.
+        for byte in 0..=u8::MAX {
+            assert_eq!(
+                operand_bytes(byte).is_some(),
+                byte <= op::METHOD,
+                "opcode {byte}"
+            );
+        }
+    }
+
+    #[test]
     fn accepts_minimal_code() {
         verify(&function(vec![op::NIL, op::RETURN], vec![])).expect("valid");
         // A jump over an instruction, then a loop back to offset 0.
