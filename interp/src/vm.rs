@@ -192,7 +192,12 @@ impl<'gc> Env<'gc> {
 #[derive(Collect)]
 #[collect(no_drop)]
 pub struct Vm<'gc> {
+    /// The live values (between slices; see `exec.rs` for how a slice uses it).
     pub stack: Vec<Value<'gc>>,
+    /// Slots the value stack had room for when the last slice ended: the next slice starts
+    /// with that much room, so pushes rarely grow it.
+    #[collect(require_static)]
+    pub stack_room: usize,
     pub frames: Vec<CallFrame<'gc>>,
     /// Upvalues still pointing into the stack, ordered by stack slot (ascending).
     pub open_upvalues: Vec<Upvalue<'gc>>,
@@ -225,7 +230,8 @@ impl<'gc> Vm<'gc> {
         // right after, so its bytes balance when it is freed.
         let init = Gc::new(mc, LoxStr::new("init".into()));
         let mut vm = Vm {
-            stack: Vec::with_capacity(1024),
+            stack: Vec::with_capacity(crate::exec::MIN_STACK_ROOM),
+            stack_room: crate::exec::MIN_STACK_ROOM,
             frames: Vec::with_capacity(64),
             open_upvalues: Vec::new(),
             globals: Vec::new(),
