@@ -240,6 +240,16 @@ fn execute_with<'gc>(
             base = frame.base;
         }};
     }
+    // Makes the locals describe the frame `call_closure` just pushed for `callee`.
+    macro_rules! enter {
+        ($callee:expr, $base:expr) => {{
+            closure = Gc::as_ref($callee);
+            proto = Gc::as_ref(closure.proto);
+            code = &proto.code;
+            ip = 0;
+            base = $base;
+        }};
+    }
     macro_rules! throw {
         ($($arg:tt)*) => {{
             save_ip!();
@@ -513,11 +523,7 @@ fn execute_with<'gc>(
                 if let Value::Closure(callee) = callee {
                     // Fast path for the common case: a Lox function.
                     call_closure(*sp, frames, env, callee, argc)?;
-                    closure = Gc::as_ref(callee);
-                    proto = Gc::as_ref(closure.proto);
-                    code = &proto.code;
-                    ip = 0;
-                    base = *sp - usize::from(argc) - 1;
+                    enter!(callee, *sp - usize::from(argc) - 1);
                 } else {
                     *sp = call_value(mc, &mut stack[..*sp], frames, env, callee, argc)?;
                     load_frame!();
@@ -529,9 +535,27 @@ fn execute_with<'gc>(
                 let name = read_string!();
                 let argc = read_byte!();
                 save_ip!();
-                *sp = invoke(mc, &mut stack[..*sp], frames, env, name, argc, hint)?;
-                load_frame!();
-                check_budget!();
+                // Fast path: a method of an instance's class, no field of that name.
+                let receiver_slot = *sp - usize::from(argc) - 1;
+                let method = match stack[receiver_slot] {
+                    Value::Instance(instance) => {
+                        let instance = instance.borrow();
+                        if instance.fields.get(name).is_none() {
+                            instance.class.borrow().methods.get_hinted(name, hint)
+                        } else {
+                            None
+                        }
+                    }
+                    _ => None,
+                };
+                if let Some(method) = method {
+                    call_closure(*sp, frames, env, method, argc)?;
+                    enter!(method, receiver_slot);
+                } else {
+                    *sp = invoke(mc, &mut stack[..*sp], frames, env, name, argc, hint)?;
+                    load_frame!();
+                    check_budget!();
+                }
             }
             op::SUPER_INVOKE => {
                 let hint = &proto.hints[ip - 1];
