@@ -436,6 +436,7 @@ fn execute_with<'gc>(
                     throw!("Only instances have fields.");
                 };
                 let value = pop!();
+                name.note_field_name();
                 let grew = instance.borrow_mut(mc).fields.set_hinted(name, value, hint);
                 if grew != 0 {
                     env.grew(mc, grew, Gc::erase(instance), "Instance fields");
@@ -540,7 +541,7 @@ fn execute_with<'gc>(
                 let method = match stack[receiver_slot] {
                     Value::Instance(instance) => {
                         let instance = instance.borrow();
-                        if instance.fields.get(name).is_none() {
+                        if !name.may_name_a_field() || instance.fields.get(name).is_none() {
                             instance.class.borrow().methods.get_hinted(name, hint)
                         } else {
                             None
