@@ -107,6 +107,17 @@ impl FunctionCode {
 #[derive(Debug)]
 pub struct VerifiedCode {
     bytes: Box<[u8]>,
+    /// The most stack slots the function uses above its frame's base (its callee slot and
+    /// arguments included) at any instruction (see [`verify`], point 4).
+    max_slots: usize,
+}
+
+impl VerifiedCode {
+    /// The most stack slots a frame running this code uses, counted from its base.
+    #[inline]
+    pub fn max_slots(&self) -> usize {
+        self.max_slots
+    }
 }
 
 impl std::ops::Deref for VerifiedCode {
@@ -146,6 +157,15 @@ fn operand_bytes(opcode: u8) -> Option<usize> {
 ///
 /// Hence an interpreter that starts at offset 0 and only moves to the next instruction or to
 /// a jump's target is always at an instruction start, and reads only bytes inside the code.
+///
+/// 4. Stack depth. Every instruction reachable from offset 0 has one depth — the number of
+///    stack slots in use above the frame's base when it starts, `arity + 1` at offset 0 (the
+///    callee and the arguments) — the same along every path to it. At that depth the
+///    instruction finds every operand it pops or peeks ([`stack_effect`]), every local slot
+///    it reads or writes is below the depth (a capture may also name the slot the new closure
+///    is pushed into, for a local function that calls itself), and the depth after it is at most
+///    [`VerifiedCode::max_slots`]. So an interpreter that keeps `sp = base + depth` and has
+///    `base + max_slots` slots of room touches only slots in `base..base + max_slots`.
 ///
 /// It also checks what would otherwise be an internal error at run time: constant operands
 /// are in range and of the kind the instruction expects, `CLOSURE`'s count matches its
@@ -229,9 +249,122 @@ pub fn verify(function: &FunctionCode) -> Result<VerifiedCode, String> {
             return fail(at, "jump to the middle of an instruction");
         }
     }
+    let max_slots = stack_depths(function).map_err(|(at, what)| {
+        format!(
+            "Internal error: invalid bytecode in {} at offset {at}: {what}.",
+            function.name.as_deref().unwrap_or("script")
+        )
+    })?;
     Ok(VerifiedCode {
         bytes: code.clone().into_boxed_slice(),
+        max_slots,
     })
+}
+
+/// How an instruction (at `pc`, in code that passed points 1–3 of [`verify`]) uses the stack:
+/// the slots it needs below the top, and the depth change.
+fn stack_effect(code: &[u8], pc: usize) -> (usize, isize) {
+    let operand = |i: usize| usize::from(code[pc + i]);
+    match code[pc] {
+        op::CONSTANT
+        | op::NIL
+        | op::TRUE
+        | op::FALSE
+        | op::GET_LOCAL
+        | op::GET_GLOBAL
+        | op::GET_UPVALUE
+        | op::CLOSURE
+        | op::CLASS => (0, 1),
+        op::JUMP | op::LOOP => (0, 0),
+        op::SET_LOCAL
+        | op::SET_GLOBAL
+        | op::SET_UPVALUE
+        | op::GET_PROPERTY
+        | op::NOT
+        | op::NEGATE
+        | op::JUMP_IF_FALSE
+        | op::RETURN => (1, 0),
+        op::POP | op::DEFINE_GLOBAL | op::PRINT | op::CLOSE_UPVALUE => (1, -1),
+        op::SET_PROPERTY
+        | op::GET_SUPER
+        | op::EQUAL
+        | op::GREATER
+        | op::LESS
+        | op::ADD
+        | op::SUBTRACT
+        | op::MULTIPLY
+        | op::DIVIDE
+        | op::INHERIT
+        | op::METHOD => (2, -1),
+        // The callee (or receiver) and the arguments become the result.
+        op::CALL => (operand(1) + 1, -(operand(1) as isize)),
+        op::INVOKE => (operand(2) + 1, -(operand(2) as isize)),
+        // `this`, the arguments and the superclass become the result.
+        op::SUPER_INVOKE => (operand(2) + 2, -(operand(2) as isize) - 1),
+        other => unreachable!("verified opcode {other}"),
+    }
+}
+
+/// Point 4 of [`verify`]: the depth at every reachable instruction, by a walk over the control
+/// flow. Returns the most slots used, or where and why the code is rejected.
+fn stack_depths(function: &FunctionCode) -> Result<usize, (usize, &'static str)> {
+    let code = &function.code;
+    let mut depth_at: Vec<Option<usize>> = vec![None; code.len()];
+    let start = usize::from(function.arity) + 1;
+    let mut max = start;
+    depth_at[0] = Some(start);
+    let mut work = vec![0];
+    while let Some(pc) = work.pop() {
+        let depth = depth_at[pc].expect("queued with a depth");
+        let (needs, change) = stack_effect(code, pc);
+        if depth < needs {
+            return Err((pc, "stack underflow"));
+        }
+        let after = depth
+            .checked_add_signed(change)
+            .expect("needs covers what is popped");
+        max = max.max(after);
+        let operand = |i: usize| usize::from(code[pc + i]);
+        let short = || usize::from(u16::from_be_bytes([code[pc + 1], code[pc + 2]]));
+        let slot_ok = match code[pc] {
+            op::GET_LOCAL | op::SET_LOCAL => operand(1) < depth,
+            op::CLOSURE => {
+                let count = usize::from(u16::from_be_bytes([code[pc + 2], code[pc + 3]]));
+                // A local function captures itself: the slot its closure is pushed into.
+                (0..count).all(|i| operand(4 + 2 * i) == 0 || operand(5 + 2 * i) <= depth)
+            }
+            _ => true,
+        };
+        if !slot_ok {
+            return Err((pc, "local slot out of range"));
+        }
+        let length = 1
+            + operand_bytes(code[pc]).expect("verified opcode")
+            + if code[pc] == op::CLOSURE {
+                2 * usize::from(u16::from_be_bytes([code[pc + 2], code[pc + 3]]))
+            } else {
+                0
+            };
+        let next = pc + length;
+        let successors: [Option<usize>; 2] = match code[pc] {
+            op::RETURN => [None, None],
+            op::JUMP => [Some(next + short()), None],
+            op::LOOP => [Some(next - short()), None],
+            op::JUMP_IF_FALSE => [Some(next), Some(next + short())],
+            _ => [Some(next), None],
+        };
+        for target in successors.into_iter().flatten() {
+            match depth_at[target] {
+                None => {
+                    depth_at[target] = Some(after);
+                    work.push(target);
+                }
+                Some(known) if known == after => {}
+                Some(_) => return Err((target, "stack depth differs between paths")),
+            }
+        }
+    }
+    Ok(max)
 }
 
 #[cfg(test)]
@@ -264,6 +397,7 @@ mod tests {
             class A { init(x) { this.x = x; } get() { return this.x; } }
             class B < A { get() { return super.get() + super.x; } }
             print outer(1)() + B(2).get();
+            { fun fib(n) { if (n < 2) return n; return fib(n - 1) + fib(n - 2); } print fib(8); }
         ";
         let mut names = crate::global_names::GlobalNames::default();
         let script = crate::compiler::compile(source, &mut names).expect("compiles");
@@ -289,6 +423,93 @@ mod tests {
                 "opcode {byte}"
             );
         }
+    }
+
+    #[test]
+    fn stack_depth_is_checked_and_measured() {
+        let max = |code: Vec<u8>, arity: u8| {
+            let mut f = function(code, vec![Constant::Number(1.0)]);
+            f.arity = arity;
+            verify(&f).map(|v| v.max_slots())
+        };
+        // The callee slot and the arguments count: 1 + 2, then two more pushed.
+        assert_eq!(
+            max(
+                vec![
+                    op::GET_LOCAL,
+                    1,
+                    op::GET_LOCAL,
+                    2,
+                    op::ADD,
+                    op::NIL,
+                    op::RETURN
+                ],
+                2
+            ),
+            Ok(5)
+        );
+        // A call's arguments become its result.
+        assert_eq!(
+            max(
+                vec![op::GET_LOCAL, 0, op::NIL, op::NIL, op::CALL, 2, op::RETURN],
+                0
+            ),
+            Ok(4)
+        );
+        // Both branches of a conditional meet at the same depth.
+        assert_eq!(
+            max(
+                vec![
+                    op::TRUE,
+                    op::JUMP_IF_FALSE,
+                    0,
+                    4,
+                    op::POP,
+                    op::JUMP,
+                    0,
+                    1,
+                    op::POP,
+                    op::NIL,
+                    op::RETURN
+                ],
+                0
+            ),
+            Ok(2)
+        );
+        rejects(
+            vec![op::POP, op::POP, op::NIL, op::RETURN],
+            vec![],
+            "stack underflow",
+        );
+        rejects(
+            vec![op::GET_LOCAL, 1, op::RETURN],
+            vec![],
+            "local slot out of range",
+        );
+        rejects(
+            vec![op::NIL, op::SET_LOCAL, 2, op::RETURN],
+            vec![],
+            "local slot out of range",
+        );
+        rejects(vec![op::CALL, 1, op::RETURN], vec![], "stack underflow");
+        // The paths of a conditional disagree on the depth where they meet.
+        rejects(
+            vec![op::TRUE, op::JUMP_IF_FALSE, 0, 1, op::NIL, op::RETURN],
+            vec![],
+            "stack depth differs",
+        );
+        // A loop that grows the stack on every turn.
+        rejects(vec![op::NIL, op::LOOP, 0, 4], vec![], "stack depth differs");
+        // A capture of a slot not yet in use (slot 1, at depth 1, is the closure's own).
+        let closure = vec![Constant::Function(Box::new(FunctionCode {
+            upvalue_count: 1,
+            ..FunctionCode::default()
+        }))];
+        rejects(
+            vec![op::CLOSURE, 0, 0, 1, 1, 2, op::RETURN],
+            closure,
+            "local slot out of range",
+        );
     }
 
     #[test]

@@ -138,14 +138,19 @@ fn execute<'gc>(
     //
     // Inside the slice the vector's length is its *room* (`vm.stack_room` slots, filled with
     // `nil` above the live values at the start of the slice) and the live top is the local
-    // `sp`: a push is one compare against the length and a store, and the growth path is a
-    // cold call that takes and returns the vector by value. Slots above `sp` may hold stale
-    // values of this slice; they are cut off before the root is seen again, so the collector
-    // only ever traces live slots.
+    // `sp`. The room covers every frame's `base + max_slots` (see `execute_with`), so pushes
+    // need no check; growth happens when a frame is entered, in a cold call that takes and
+    // returns the vector by value. Slots above `sp` may hold stale values of this slice; they
+    // are cut off before the root is seen again, so the collector only ever traces live slots.
     let mut stack = std::mem::take(&mut vm.stack);
     let mut sp = stack.len();
-    if stack.len() < vm.stack_room {
-        stack.resize(vm.stack_room, Value::Nil);
+    // Frames entered outside a slice (the script's, by `load_program`) get their room here.
+    let mut room = vm.stack_room.max(MIN_STACK_ROOM);
+    for frame in [vm.frames.first(), vm.frames.last()].into_iter().flatten() {
+        room = room.max(frame.base + frame.closure.proto.code.max_slots());
+    }
+    if stack.len() < room {
+        stack.resize(room, Value::Nil);
     }
     let fuel = Fuel {
         left: fuel,
@@ -159,14 +164,13 @@ fn execute<'gc>(
     result
 }
 
-/// The push that found the stack full: grows it (by value, so the caller's vector stays in
-/// registers) and stores `value` at `sp`.
+/// Gives the stack room for at least `need` slots (by value, so the caller's vector stays in
+/// registers).
 #[cold]
 #[inline(never)]
-fn push_grow<'gc>(mut stack: Vec<Value<'gc>>, sp: usize, value: Value<'gc>) -> Vec<Value<'gc>> {
-    let room = (stack.len() * 2).max(sp + 1).max(MIN_STACK_ROOM);
+fn grow_room(mut stack: Vec<Value<'_>>, need: usize) -> Vec<Value<'_>> {
+    let room = (stack.len() * 2).max(need).max(MIN_STACK_ROOM);
     stack.resize(room, Value::Nil);
-    stack[sp] = value;
     stack
 }
 
@@ -229,15 +233,26 @@ fn execute_with<'gc>(
             frames.last_mut().expect("a frame is running").ip = ip
         };
     }
-    // Reloads the locals from the (new) innermost frame after a call or return.
-    macro_rules! load_frame {
+    // Gives the running frame its room: `base + max_slots` slots (see the stack invariant).
+    macro_rules! ensure_room {
         () => {{
+            let need = base + proto.code.max_slots();
+            if need > stack.len() {
+                *stack = grow_room(std::mem::take(stack), need);
+            }
+        }};
+    }
+    // Reloads the locals from the innermost frame after a return (`$room`: after a call,
+    // which may have pushed a new frame).
+    macro_rules! load_frame {
+        ($($room:ident)?) => {{
             let frame = *frames.last().expect("a frame is running");
             closure = Gc::as_ref(frame.closure);
             proto = Gc::as_ref(closure.proto);
             code = &proto.code;
             ip = frame.ip;
             base = frame.base;
+            $(let _ = stringify!($room); ensure_room!();)?
         }};
     }
     // Makes the locals describe the frame `call_closure` just pushed for `callee`.
@@ -248,6 +263,7 @@ fn execute_with<'gc>(
             code = &proto.code;
             ip = 0;
             base = $base;
+            ensure_room!();
         }};
     }
     macro_rules! throw {
@@ -299,43 +315,72 @@ fn execute_with<'gc>(
             }
         };
     }
-    // The stack: live values are `stack[..*sp]` (see `execute`). The compiler balances the
-    // stack, so pops never underflow; an index out of bounds would be a compiler bug.
+    // The stack: live values are `stack[..*sp]` (see `execute`). Accesses in the loop are
+    // unchecked, by this invariant:
+    // - Room: every frame on `frames` has `base + max_slots <= stack.len()`, where
+    //   `max_slots` is its code's `VerifiedCode::max_slots`. `enter!` and `load_frame!(room)`
+    //   ensure it for each frame a call pushes, `execute` for the frames pushed outside the
+    //   loop (the script's, at the bottom), and the room never shrinks (`vm.stack_room` keeps
+    //   it between slices; `Vm::stack`, `frames` and `stack_room` are crate-private).
+    // - Depth: at each dispatch `*sp == base + depth`, where `depth` is the verified depth of
+    //   the instruction at `ip` (`chunk::verify`, point 4). It holds at a frame's first
+    //   instruction (`base` is the callee's slot, the arity equals the argument count) and
+    //   each arm below changes `sp` exactly as `chunk::stack_effect` says (a call's frame
+    //   returns its result in the callee's slot, a native or a class without `init` leaves it
+    //   there directly). So an instruction only touches slots from `base` (it pops or peeks
+    //   no more than the depth) to below `base + max_slots`, and locals below the depth.
+    macro_rules! at {
+        ($index:expr) => {{
+            let index: usize = $index;
+            debug_assert!(index < stack.len());
+            // SAFETY: `index < stack.len()` by the stack invariant above.
+            #[allow(unsafe_code)]
+            let value = unsafe { *stack.get_unchecked(index) };
+            value
+        }};
+    }
+    macro_rules! put {
+        ($index:expr, $value:expr) => {{
+            let index: usize = $index;
+            let value = $value;
+            debug_assert!(index < stack.len());
+            // SAFETY: `index < stack.len()` by the stack invariant above.
+            #[allow(unsafe_code)]
+            unsafe {
+                *stack.get_unchecked_mut(index) = value;
+            }
+        }};
+    }
     macro_rules! push {
         ($value:expr) => {{
             let value = $value;
-            let top = *sp;
-            if top < stack.len() {
-                stack[top] = value;
-            } else {
-                *stack = push_grow(std::mem::take(stack), top, value);
-            }
-            *sp = top + 1;
+            put!(*sp, value);
+            *sp += 1;
         }};
     }
     macro_rules! pop {
         () => {{
             *sp -= 1;
-            stack[*sp]
+            at!(*sp)
         }};
     }
     macro_rules! peek {
         ($distance:expr) => {
-            stack[*sp - 1 - $distance]
+            at!(*sp - 1 - $distance)
         };
     }
     macro_rules! set_top {
         ($value:expr) => {{
             let value = $value;
-            stack[*sp - 1] = value;
+            put!(*sp - 1, value);
         }};
     }
     macro_rules! numeric {
         ($op:tt, $wrap:expr) => {{
             let top = *sp;
-            match (stack[top - 2], stack[top - 1]) {
+            match (at!(top - 2), at!(top - 1)) {
                 (Value::Number(a), Value::Number(b)) => {
-                    stack[top - 2] = $wrap(a $op b);
+                    put!(top - 2, $wrap(a $op b));
                     *sp = top - 1;
                 }
                 _ => throw!("Operands must be numbers."),
@@ -365,16 +410,14 @@ fn execute_with<'gc>(
             op::NIL => push!(Value::Nil),
             op::TRUE => push!(Value::Bool(true)),
             op::FALSE => push!(Value::Bool(false)),
-            op::POP => {
-                pop!();
-            }
+            op::POP => *sp -= 1,
             op::GET_LOCAL => {
                 let slot = usize::from(read_byte!());
-                push!(stack[base + slot]);
+                push!(at!(base + slot));
             }
             op::SET_LOCAL => {
                 let slot = usize::from(read_byte!());
-                stack[base + slot] = peek!(0);
+                put!(base + slot, peek!(0));
             }
             op::GET_GLOBAL => {
                 let slot = read_short!();
@@ -464,9 +507,9 @@ fn execute_with<'gc>(
             op::LESS => numeric!(<, Value::Bool),
             op::ADD => {
                 let top = *sp;
-                match (stack[top - 2], stack[top - 1]) {
+                match (at!(top - 2), at!(top - 1)) {
                     (Value::Number(a), Value::Number(b)) => {
-                        stack[top - 2] = Value::Number(a + b);
+                        put!(top - 2, Value::Number(a + b));
                         *sp = top - 1;
                     }
                     (Value::String(a), Value::String(b)) => {
@@ -483,7 +526,7 @@ fn execute_with<'gc>(
                             Reservation::OutOfMemory => throw!("Out of memory."),
                         }
                         let joined = concatenate(mc, env, a, b);
-                        stack[top - 2] = Value::String(joined);
+                        put!(top - 2, Value::String(joined));
                         *sp = top - 1;
                         check_budget!();
                     }
@@ -527,7 +570,7 @@ fn execute_with<'gc>(
                     enter!(callee, *sp - usize::from(argc) - 1);
                 } else {
                     *sp = call_value(mc, &mut stack[..*sp], frames, env, callee, argc)?;
-                    load_frame!();
+                    load_frame!(room);
                     check_budget!();
                 }
             }
@@ -538,7 +581,7 @@ fn execute_with<'gc>(
                 save_ip!();
                 // Fast path: a method of an instance's class, no field of that name.
                 let receiver_slot = *sp - usize::from(argc) - 1;
-                let method = match stack[receiver_slot] {
+                let method = match at!(receiver_slot) {
                     Value::Instance(instance) => {
                         let instance = instance.borrow();
                         if !name.may_name_a_field() || instance.fields.get(name).is_none() {
@@ -554,7 +597,7 @@ fn execute_with<'gc>(
                     enter!(method, receiver_slot);
                 } else {
                     *sp = invoke(mc, &mut stack[..*sp], frames, env, name, argc, hint)?;
-                    load_frame!();
+                    load_frame!(room);
                     check_budget!();
                 }
             }
@@ -567,7 +610,7 @@ fn execute_with<'gc>(
                 };
                 save_ip!();
                 invoke_from_class(*sp, frames, env, superclass, name, argc, hint)?;
-                load_frame!();
+                load_frame!(room);
             }
             op::CLOSURE => {
                 let Value::Function(function) = read_constant!() else {

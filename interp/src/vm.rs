@@ -193,12 +193,12 @@ impl<'gc> Env<'gc> {
 #[collect(no_drop)]
 pub struct Vm<'gc> {
     /// The live values (between slices; see `exec.rs` for how a slice uses it).
-    pub stack: Vec<Value<'gc>>,
+    pub(crate) stack: Vec<Value<'gc>>,
     /// Slots the value stack had room for when the last slice ended: the next slice starts
     /// with that much room, so pushes rarely grow it.
     #[collect(require_static)]
-    pub stack_room: usize,
-    pub frames: Vec<CallFrame<'gc>>,
+    pub(crate) stack_room: usize,
+    pub(crate) frames: Vec<CallFrame<'gc>>,
     /// Upvalues still pointing into the stack, ordered by stack slot (ascending).
     pub open_upvalues: Vec<Upvalue<'gc>>,
     /// Global slots (see [`GlobalNames`]); `None` until defined.
