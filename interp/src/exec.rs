@@ -221,12 +221,18 @@ fn execute_with<'gc>(
     let Some(&frame) = frames.last() else {
         return Ok(SliceEnd::Finished);
     };
-    let mut closure: &'gc Closure<'gc> = Gc::as_ref(frame.closure);
-    let mut proto: &'gc Proto<'gc> = Gc::as_ref(closure.proto);
+    let mut proto: &'gc Proto<'gc> = Gc::as_ref(frame.closure.proto);
     let mut code: &'gc [u8] = &proto.code;
     let mut ip = frame.ip;
     let mut base = frame.base;
 
+    // The running closure: not kept in a local (fewer live registers in the loop), only the
+    // upvalue instructions need it.
+    macro_rules! closure {
+        () => {
+            frames.last().expect("a frame is running").closure
+        };
+    }
     // Writes the local `ip` back into the running frame.
     macro_rules! save_ip {
         () => {
@@ -247,8 +253,7 @@ fn execute_with<'gc>(
     macro_rules! load_frame {
         ($($room:ident)?) => {{
             let frame = *frames.last().expect("a frame is running");
-            closure = Gc::as_ref(frame.closure);
-            proto = Gc::as_ref(closure.proto);
+            proto = Gc::as_ref(frame.closure.proto);
             code = &proto.code;
             ip = frame.ip;
             base = frame.base;
@@ -258,8 +263,7 @@ fn execute_with<'gc>(
     // Makes the locals describe the frame `call_closure` just pushed for `callee`.
     macro_rules! enter {
         ($callee:expr, $base:expr) => {{
-            closure = Gc::as_ref($callee);
-            proto = Gc::as_ref(closure.proto);
+            proto = Gc::as_ref($callee.proto);
             code = &proto.code;
             ip = 0;
             base = $base;
@@ -444,13 +448,13 @@ fn execute_with<'gc>(
             }
             op::GET_UPVALUE => {
                 let index = usize::from(read_byte!());
-                let value = upvalue_get(closure.upvalues[index], &stack[..*sp]);
+                let value = upvalue_get(closure!().upvalues[index], &stack[..*sp]);
                 push!(value);
             }
             op::SET_UPVALUE => {
                 let index = usize::from(read_byte!());
                 let value = peek!(0);
-                upvalue_set(mc, closure.upvalues[index], &mut stack[..*sp], value);
+                upvalue_set(mc, closure!().upvalues[index], &mut stack[..*sp], value);
             }
             op::GET_PROPERTY => {
                 let hint = &proto.hints[ip - 1];
@@ -627,7 +631,7 @@ fn execute_with<'gc>(
                     upvalues.push(if is_local {
                         capture_upvalue(mc, env, open_upvalues, base + index)
                     } else {
-                        closure.upvalues[index]
+                        closure!().upvalues[index]
                     });
                 }
                 let new = env.alloc(
