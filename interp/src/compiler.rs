@@ -623,6 +623,8 @@ impl<'src> Compiler<'src, '_> {
         let (code, upvalues) = self.end_function();
         let constant = self.make_constant(Constant::Function(Box::new(code)));
         self.emit2(op::CLOSURE, constant);
+        let [hi, lo] = (upvalues.len() as u16).to_be_bytes();
+        self.emit2(hi, lo);
         for upvalue in upvalues {
             self.emit2(u8::from(upvalue.is_local), upvalue.index);
         }

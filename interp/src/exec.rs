@@ -133,19 +133,49 @@ fn execute<'gc>(
     fuel_left: &mut u32,
 ) -> Result<SliceEnd, String> {
     // The value stack is moved into a local for the slice so its pointer and length stay in
-    // registers (measured: ~20 % fewer instructions on call-heavy code than through `&mut
-    // vm.stack`); it is put back on every way out. Nothing can observe the root meanwhile:
+    // registers; it is put back on every way out. Nothing can observe the root meanwhile:
     // collection only happens outside `mutate`.
-    let mut local_stack = std::mem::take(&mut vm.stack);
+    //
+    // Inside the slice the vector's length is its *room* (`vm.stack_room` slots, filled with
+    // `nil` above the live values at the start of the slice) and the live top is the local
+    // `sp`. The room covers every frame's `base + max_slots` (see `execute_with`), so pushes
+    // need no check; growth happens when a frame is entered, in a cold call that takes and
+    // returns the vector by value. Slots above `sp` may hold stale values of this slice; they
+    // are cut off before the root is seen again, so the collector only ever traces live slots.
+    let mut stack = std::mem::take(&mut vm.stack);
+    let mut sp = stack.len();
+    // Frames entered outside a slice (the script's, by `load_program`) get their room here.
+    let mut room = vm.stack_room.max(MIN_STACK_ROOM);
+    for frame in [vm.frames.first(), vm.frames.last()].into_iter().flatten() {
+        room = room.max(frame.base + frame.closure.proto.code.max_slots());
+    }
+    if stack.len() < room {
+        stack.resize(room, Value::Nil);
+    }
     let fuel = Fuel {
         left: fuel,
         unspent: 0,
         out: fuel_left,
     };
-    let result = execute_with(mc, vm, &mut local_stack, fuel);
-    vm.stack = local_stack;
+    let result = execute_with(mc, vm, &mut stack, &mut sp, fuel);
+    vm.stack_room = stack.len();
+    stack.truncate(sp);
+    vm.stack = stack;
     result
 }
+
+/// Gives the stack room for at least `need` slots (by value, so the caller's vector stays in
+/// registers).
+#[cold]
+#[inline(never)]
+fn grow_room(mut stack: Vec<Value<'_>>, need: usize) -> Vec<Value<'_>> {
+    let room = (stack.len() * 2).max(need).max(MIN_STACK_ROOM);
+    stack.resize(room, Value::Nil);
+    stack
+}
+
+/// The smallest room (in slots) the value stack gets.
+pub(crate) const MIN_STACK_ROOM: usize = 256;
 
 /// The slice's remaining instruction budget. Held in a local (a register) while the slice
 /// runs; written back to `out` on every way out of the interpreter loop, so the host knows how
@@ -178,6 +208,7 @@ fn execute_with<'gc>(
     mc: &'gc Mutation<'gc>,
     vm: &mut Vm<'gc>,
     stack: &mut Vec<Value<'gc>>,
+    sp: &mut usize,
     mut fuel: Fuel<'_>,
 ) -> Result<SliceEnd, String> {
     let Vm {
@@ -190,27 +221,53 @@ fn execute_with<'gc>(
     let Some(&frame) = frames.last() else {
         return Ok(SliceEnd::Finished);
     };
-    let mut closure: &'gc Closure<'gc> = Gc::as_ref(frame.closure);
-    let mut proto: &'gc Proto<'gc> = Gc::as_ref(closure.proto);
+    let mut proto: &'gc Proto<'gc> = Gc::as_ref(frame.closure.proto);
     let mut code: &'gc [u8] = &proto.code;
     let mut ip = frame.ip;
     let mut base = frame.base;
 
+    // The running closure: not kept in a local (fewer live registers in the loop), only the
+    // upvalue instructions need it.
+    macro_rules! closure {
+        () => {
+            frames.last().expect("a frame is running").closure
+        };
+    }
     // Writes the local `ip` back into the running frame.
     macro_rules! save_ip {
         () => {
             frames.last_mut().expect("a frame is running").ip = ip
         };
     }
-    // Reloads the locals from the (new) innermost frame after a call or return.
-    macro_rules! load_frame {
+    // Gives the running frame its room: `base + max_slots` slots (see the stack invariant).
+    macro_rules! ensure_room {
         () => {{
+            let need = base + proto.code.max_slots();
+            if need > stack.len() {
+                *stack = grow_room(std::mem::take(stack), need);
+            }
+        }};
+    }
+    // Reloads the locals from the innermost frame after a return (`$room`: after a call,
+    // which may have pushed a new frame).
+    macro_rules! load_frame {
+        ($($room:ident)?) => {{
             let frame = *frames.last().expect("a frame is running");
-            closure = Gc::as_ref(frame.closure);
-            proto = Gc::as_ref(closure.proto);
+            proto = Gc::as_ref(frame.closure.proto);
             code = &proto.code;
             ip = frame.ip;
             base = frame.base;
+            $(let _ = stringify!($room); ensure_room!();)?
+        }};
+    }
+    // Makes the locals describe the frame `call_closure` just pushed for `callee`.
+    macro_rules! enter {
+        ($callee:expr, $base:expr) => {{
+            proto = Gc::as_ref($callee.proto);
+            code = &proto.code;
+            ip = 0;
+            base = $base;
+            ensure_room!();
         }};
     }
     macro_rules! throw {
@@ -219,18 +276,34 @@ fn execute_with<'gc>(
             return Err(format!($($arg)*));
         }};
     }
+    // Code reads are unchecked. `code` is always the running closure's `VerifiedCode` and `ip`
+    // an offset into it such that the read is in bounds:
+    // - At each dispatch `ip` is the start of an instruction. It is 0 when a frame starts
+    //   (verified code is never empty), then moves only to the next instruction (which
+    //   exists: verified code's last instruction never falls through), to a jump's target
+    //   (verified to be an instruction start), back to the start of the current instruction
+    //   (ADD's retry), or to a frame's saved `ip` (saved only at instruction starts, by this
+    //   loop: `CallFrame::ip` is crate-private).
+    // - Within an instruction, `read_byte!`/`read_short!` read only its operand bytes, as many
+    //   as `chunk::verify` accounted for, which it checked lie inside the code.
     macro_rules! read_byte {
         () => {{
-            let byte = code[ip];
+            debug_assert!(ip < code.len());
+            // SAFETY: `ip < code.len()` by the argument above.
+            #[allow(unsafe_code)]
+            let byte = unsafe { *code.get_unchecked(ip) };
             ip += 1;
             byte
         }};
     }
     macro_rules! read_short {
         () => {{
-            let value = u16::from_be_bytes([code[ip], code[ip + 1]]);
+            debug_assert!(ip + 1 < code.len());
+            // SAFETY: `ip + 1 < code.len()` by the argument above (a 2-byte operand).
+            #[allow(unsafe_code)]
+            let bytes = unsafe { [*code.get_unchecked(ip), *code.get_unchecked(ip + 1)] };
             ip += 2;
-            value
+            u16::from_be_bytes(bytes)
         }};
     }
     macro_rules! read_constant {
@@ -246,29 +319,73 @@ fn execute_with<'gc>(
             }
         };
     }
+    // The stack: live values are `stack[..*sp]` (see `execute`). Accesses in the loop are
+    // unchecked, by this invariant:
+    // - Room: every frame on `frames` has `base + max_slots <= stack.len()`, where
+    //   `max_slots` is its code's `VerifiedCode::max_slots`. `enter!` and `load_frame!(room)`
+    //   ensure it for each frame a call pushes, `execute` for the frames pushed outside the
+    //   loop (the script's, at the bottom), and the room never shrinks (`vm.stack_room` keeps
+    //   it between slices; `Vm::stack`, `frames` and `stack_room` are crate-private).
+    // - Depth: at each dispatch `*sp == base + depth`, where `depth` is the verified depth of
+    //   the instruction at `ip` (`chunk::verify`, point 4). It holds at a frame's first
+    //   instruction (`base` is the callee's slot, the arity equals the argument count) and
+    //   each arm below changes `sp` exactly as `chunk::stack_effect` says (a call's frame
+    //   returns its result in the callee's slot, a native or a class without `init` leaves it
+    //   there directly). So an instruction only touches slots from `base` (it pops or peeks
+    //   no more than the depth) to below `base + max_slots`, and locals below the depth.
+    macro_rules! at {
+        ($index:expr) => {{
+            let index: usize = $index;
+            debug_assert!(index < stack.len());
+            // SAFETY: `index < stack.len()` by the stack invariant above.
+            #[allow(unsafe_code)]
+            let value = unsafe { *stack.get_unchecked(index) };
+            value
+        }};
+    }
+    macro_rules! put {
+        ($index:expr, $value:expr) => {{
+            let index: usize = $index;
+            let value = $value;
+            debug_assert!(index < stack.len());
+            // SAFETY: `index < stack.len()` by the stack invariant above.
+            #[allow(unsafe_code)]
+            unsafe {
+                *stack.get_unchecked_mut(index) = value;
+            }
+        }};
+    }
+    macro_rules! push {
+        ($value:expr) => {{
+            let value = $value;
+            put!(*sp, value);
+            *sp += 1;
+        }};
+    }
     macro_rules! pop {
-        () => {
-            stack.pop().expect("the compiler balances the stack")
-        };
+        () => {{
+            *sp -= 1;
+            at!(*sp)
+        }};
     }
     macro_rules! peek {
         ($distance:expr) => {
-            stack[stack.len() - 1 - $distance]
+            at!(*sp - 1 - $distance)
         };
     }
     macro_rules! set_top {
         ($value:expr) => {{
             let value = $value;
-            *stack.last_mut().expect("the compiler balances the stack") = value;
+            put!(*sp - 1, value);
         }};
     }
     macro_rules! numeric {
         ($op:tt, $wrap:expr) => {{
-            let len = stack.len();
-            match (stack[len - 2], stack[len - 1]) {
+            let top = *sp;
+            match (at!(top - 2), at!(top - 1)) {
                 (Value::Number(a), Value::Number(b)) => {
-                    stack[len - 2] = $wrap(a $op b);
-                    stack.pop();
+                    put!(top - 2, $wrap(a $op b));
+                    *sp = top - 1;
                 }
                 _ => throw!("Operands must be numbers."),
             }
@@ -292,26 +409,24 @@ fn execute_with<'gc>(
         match read_byte!() {
             op::CONSTANT => {
                 let value = read_constant!();
-                stack.push(value);
+                push!(value);
             }
-            op::NIL => stack.push(Value::Nil),
-            op::TRUE => stack.push(Value::Bool(true)),
-            op::FALSE => stack.push(Value::Bool(false)),
-            op::POP => {
-                pop!();
-            }
+            op::NIL => push!(Value::Nil),
+            op::TRUE => push!(Value::Bool(true)),
+            op::FALSE => push!(Value::Bool(false)),
+            op::POP => *sp -= 1,
             op::GET_LOCAL => {
                 let slot = usize::from(read_byte!());
-                stack.push(stack[base + slot]);
+                push!(at!(base + slot));
             }
             op::SET_LOCAL => {
                 let slot = usize::from(read_byte!());
-                stack[base + slot] = peek!(0);
+                put!(base + slot, peek!(0));
             }
             op::GET_GLOBAL => {
                 let slot = read_short!();
                 match globals.get(usize::from(slot)) {
-                    Some(Some(value)) => stack.push(*value),
+                    Some(Some(value)) => push!(*value),
                     _ => throw!("Undefined variable '{}'.", env.global_names.name(slot)),
                 }
             }
@@ -333,13 +448,13 @@ fn execute_with<'gc>(
             }
             op::GET_UPVALUE => {
                 let index = usize::from(read_byte!());
-                let value = upvalue_get(closure.upvalues[index], stack);
-                stack.push(value);
+                let value = upvalue_get(closure!().upvalues[index], &stack[..*sp]);
+                push!(value);
             }
             op::SET_UPVALUE => {
                 let index = usize::from(read_byte!());
                 let value = peek!(0);
-                upvalue_set(mc, closure.upvalues[index], stack, value);
+                upvalue_set(mc, closure!().upvalues[index], &mut stack[..*sp], value);
             }
             op::GET_PROPERTY => {
                 let hint = &proto.hints[ip - 1];
@@ -368,6 +483,7 @@ fn execute_with<'gc>(
                     throw!("Only instances have fields.");
                 };
                 let value = pop!();
+                name.note_field_name();
                 let grew = instance.borrow_mut(mc).fields.set_hinted(name, value, hint);
                 if grew != 0 {
                     env.grew(mc, grew, Gc::erase(instance), "Instance fields");
@@ -394,11 +510,11 @@ fn execute_with<'gc>(
             op::GREATER => numeric!(>, Value::Bool),
             op::LESS => numeric!(<, Value::Bool),
             op::ADD => {
-                let len = stack.len();
-                match (stack[len - 2], stack[len - 1]) {
+                let top = *sp;
+                match (at!(top - 2), at!(top - 1)) {
                     (Value::Number(a), Value::Number(b)) => {
-                        stack[len - 2] = Value::Number(a + b);
-                        stack.pop();
+                        put!(top - 2, Value::Number(a + b));
+                        *sp = top - 1;
                     }
                     (Value::String(a), Value::String(b)) => {
                         let size = footprint::<LoxStr>(a.as_str().len() + b.as_str().len());
@@ -414,8 +530,8 @@ fn execute_with<'gc>(
                             Reservation::OutOfMemory => throw!("Out of memory."),
                         }
                         let joined = concatenate(mc, env, a, b);
-                        stack[len - 2] = Value::String(joined);
-                        stack.pop();
+                        put!(top - 2, Value::String(joined));
+                        *sp = top - 1;
                         check_budget!();
                     }
                     _ => throw!("Operands must be two numbers or two strings."),
@@ -454,15 +570,11 @@ fn execute_with<'gc>(
                 let callee = peek!(usize::from(argc));
                 if let Value::Closure(callee) = callee {
                     // Fast path for the common case: a Lox function.
-                    call_closure(stack, frames, env, callee, argc)?;
-                    closure = Gc::as_ref(callee);
-                    proto = Gc::as_ref(closure.proto);
-                    code = &proto.code;
-                    ip = 0;
-                    base = stack.len() - usize::from(argc) - 1;
+                    call_closure(*sp, frames, env, callee, argc)?;
+                    enter!(callee, *sp - usize::from(argc) - 1);
                 } else {
-                    call_value(mc, stack, frames, env, callee, argc)?;
-                    load_frame!();
+                    *sp = call_value(mc, &mut stack[..*sp], frames, env, callee, argc)?;
+                    load_frame!(room);
                     check_budget!();
                 }
             }
@@ -471,9 +583,27 @@ fn execute_with<'gc>(
                 let name = read_string!();
                 let argc = read_byte!();
                 save_ip!();
-                invoke(mc, stack, frames, env, name, argc, hint)?;
-                load_frame!();
-                check_budget!();
+                // Fast path: a method of an instance's class, no field of that name.
+                let receiver_slot = *sp - usize::from(argc) - 1;
+                let method = match at!(receiver_slot) {
+                    Value::Instance(instance) => {
+                        let instance = instance.borrow();
+                        if !name.may_name_a_field() || instance.fields.get(name).is_none() {
+                            instance.class.borrow().methods.get_hinted(name, hint)
+                        } else {
+                            None
+                        }
+                    }
+                    _ => None,
+                };
+                if let Some(method) = method {
+                    call_closure(*sp, frames, env, method, argc)?;
+                    enter!(method, receiver_slot);
+                } else {
+                    *sp = invoke(mc, &mut stack[..*sp], frames, env, name, argc, hint)?;
+                    load_frame!(room);
+                    check_budget!();
+                }
             }
             op::SUPER_INVOKE => {
                 let hint = &proto.hints[ip - 1];
@@ -483,21 +613,25 @@ fn execute_with<'gc>(
                     unreachable!("'super' always holds a class");
                 };
                 save_ip!();
-                invoke_from_class(stack, frames, env, superclass, name, argc, hint)?;
-                load_frame!();
+                invoke_from_class(*sp, frames, env, superclass, name, argc, hint)?;
+                load_frame!(room);
             }
             op::CLOSURE => {
                 let Value::Function(function) = read_constant!() else {
                     unreachable!("CLOSURE's operand is a function constant");
                 };
-                let mut upvalues = Vec::with_capacity(usize::from(function.upvalue_count));
-                for _ in 0..function.upvalue_count {
+                let count = read_short!();
+                if count != function.upvalue_count {
+                    throw!("Internal error: upvalue count mismatch.");
+                }
+                let mut upvalues = Vec::with_capacity(usize::from(count));
+                for _ in 0..count {
                     let is_local = read_byte!() == 1;
                     let index = usize::from(read_byte!());
                     upvalues.push(if is_local {
                         capture_upvalue(mc, env, open_upvalues, base + index)
                     } else {
-                        closure.upvalues[index]
+                        closure!().upvalues[index]
                     });
                 }
                 let new = env.alloc(
@@ -507,22 +641,22 @@ fn execute_with<'gc>(
                         upvalues: upvalues.into_boxed_slice(),
                     },
                 );
-                stack.push(Value::Closure(new));
+                push!(Value::Closure(new));
                 check_budget!();
             }
             op::CLOSE_UPVALUE => {
-                close_upvalues(mc, open_upvalues, stack, stack.len() - 1);
+                close_upvalues(mc, open_upvalues, &stack[..*sp], *sp - 1);
                 pop!();
             }
             op::RETURN => {
                 let result = pop!();
-                close_upvalues(mc, open_upvalues, stack, base);
+                close_upvalues(mc, open_upvalues, &stack[..*sp], base);
                 frames.pop();
-                stack.truncate(base);
+                *sp = base;
                 if frames.is_empty() {
                     return Ok(SliceEnd::Finished);
                 }
-                stack.push(result);
+                push!(result);
                 load_frame!();
             }
             op::CLASS => {
@@ -534,7 +668,7 @@ fn execute_with<'gc>(
                         methods: Table::default(),
                     }),
                 );
-                stack.push(Value::Class(class));
+                push!(Value::Class(class));
                 check_budget!();
             }
             op::INHERIT => {
@@ -558,7 +692,17 @@ fn execute_with<'gc>(
                 env.grew(mc, grew, Gc::erase(class), "Class methods");
                 pop!();
             }
-            other => throw!("Internal error: unknown opcode {other}."),
+            other => {
+                debug_assert!(false, "unknown opcode {other}");
+                // SAFETY: dispatch reads the byte at an instruction start (see `read_byte!`),
+                // and `chunk::verify` checked that every instruction starts with a known
+                // opcode, all of which (`chunk::op`, 0..=METHOD) have an arm above. Telling
+                // the compiler so drops the jump table's range check from every dispatch.
+                #[allow(unsafe_code)]
+                unsafe {
+                    std::hint::unreachable_unchecked()
+                }
+            }
         }
     }
 }
@@ -567,18 +711,19 @@ fn execute_with<'gc>(
 /// new frame (the caller reloads it); a native runs to completion here.
 fn call_value<'gc>(
     mc: &'gc Mutation<'gc>,
-    stack: &mut Vec<Value<'gc>>,
+    stack: &mut [Value<'gc>],
     frames: &mut Vec<CallFrame<'gc>>,
     env: &mut Env<'gc>,
     callee: Value<'gc>,
     argc: u8,
-) -> Result<(), String> {
-    let callee_slot = stack.len() - usize::from(argc) - 1;
+) -> Result<usize, String> {
+    let sp = stack.len();
+    let callee_slot = sp - usize::from(argc) - 1;
     match callee {
-        Value::Closure(closure) => call_closure(stack, frames, env, closure, argc),
+        Value::Closure(closure) => call_closure(sp, frames, env, closure, argc).map(|()| sp),
         Value::BoundMethod(bound) => {
             stack[callee_slot] = bound.receiver;
-            call_closure(stack, frames, env, bound.method, argc)
+            call_closure(sp, frames, env, bound.method, argc).map(|()| sp)
         }
         Value::Class(class) => {
             let instance = env.alloc(
@@ -591,9 +736,9 @@ fn call_value<'gc>(
             stack[callee_slot] = Value::Instance(instance);
             let init = class.borrow().methods.get(env.init_string);
             match init {
-                Some(init) => call_closure(stack, frames, env, init, argc),
+                Some(init) => call_closure(sp, frames, env, init, argc).map(|()| sp),
                 None if argc != 0 => Err(format!("Expected 0 arguments but got {argc}.")),
-                None => Ok(()),
+                None => Ok(sp),
             }
         }
         Value::Native(native) => {
@@ -604,9 +749,8 @@ fn call_value<'gc>(
                 ));
             }
             let result = (native.function)(&mut NativeCx { mc, env }, &stack[callee_slot + 1..])?;
-            stack.truncate(callee_slot);
-            stack.push(result);
-            Ok(())
+            stack[callee_slot] = result;
+            Ok(callee_slot + 1)
         }
         _ => Err("Can only call functions and classes.".to_string()),
     }
@@ -614,7 +758,7 @@ fn call_value<'gc>(
 
 #[inline(always)]
 fn call_closure<'gc>(
-    stack: &[Value<'gc>],
+    sp: usize,
     frames: &mut Vec<CallFrame<'gc>>,
     env: &Env<'gc>,
     closure: Gc<'gc, Closure<'gc>>,
@@ -630,7 +774,7 @@ fn call_closure<'gc>(
     frames.push(CallFrame {
         closure,
         ip: 0,
-        base: stack.len() - usize::from(argc) - 1,
+        base: sp - usize::from(argc) - 1,
     });
     Ok(())
 }
@@ -639,14 +783,15 @@ fn call_closure<'gc>(
 /// `hint` is the instruction's inline cache for the method's position.
 fn invoke<'gc>(
     mc: &'gc Mutation<'gc>,
-    stack: &mut Vec<Value<'gc>>,
+    stack: &mut [Value<'gc>],
     frames: &mut Vec<CallFrame<'gc>>,
     env: &mut Env<'gc>,
     name: Str<'gc>,
     argc: u8,
     hint: &Hint,
-) -> Result<(), String> {
-    let receiver_slot = stack.len() - usize::from(argc) - 1;
+) -> Result<usize, String> {
+    let sp = stack.len();
+    let receiver_slot = sp - usize::from(argc) - 1;
     let Value::Instance(instance) = stack[receiver_slot] else {
         return Err("Only instances have methods.".to_string());
     };
@@ -658,12 +803,12 @@ fn invoke<'gc>(
         stack[receiver_slot] = field;
         return call_value(mc, stack, frames, env, field, argc);
     }
-    invoke_from_class(stack, frames, env, class, name, argc, hint)
+    invoke_from_class(sp, frames, env, class, name, argc, hint).map(|()| sp)
 }
 
 #[inline]
 fn invoke_from_class<'gc>(
-    stack: &[Value<'gc>],
+    sp: usize,
     frames: &mut Vec<CallFrame<'gc>>,
     env: &Env<'gc>,
     class: Gc<'gc, RefLock<Class<'gc>>>,
@@ -673,7 +818,7 @@ fn invoke_from_class<'gc>(
 ) -> Result<(), String> {
     let method = class.borrow().methods.get_hinted(name, hint);
     match method {
-        Some(method) => call_closure(stack, frames, env, method, argc),
+        Some(method) => call_closure(sp, frames, env, method, argc),
         None => Err(format!("Undefined property '{}'.", name.as_str())),
     }
 }

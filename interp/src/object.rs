@@ -18,6 +18,9 @@ use crate::value::{Str, Value};
 pub struct LoxStr {
     hash: u64,
     text: Box<str>,
+    /// Whether any instance has ever been given a field with this name (see
+    /// [`LoxStr::may_name_a_field`]).
+    field_name: std::cell::Cell<bool>,
 }
 
 impl LoxStr {
@@ -25,7 +28,23 @@ impl LoxStr {
         LoxStr {
             hash: hash_str(&text),
             text,
+            field_name: std::cell::Cell::new(false),
         }
+    }
+
+    /// Records that an instance field is being set under this name.
+    #[inline]
+    pub fn note_field_name(&self) {
+        self.field_name.set(true);
+    }
+
+    /// False only if no instance can have a field with this name: fields are set only by
+    /// `SET_PROPERTY`, which notes the name first, and a field's name is kept alive by its
+    /// table, so a string re-interned later (starting false) names no existing field. Lets a
+    /// method invocation skip the field lookup.
+    #[inline]
+    pub fn may_name_a_field(&self) -> bool {
+        self.field_name.get()
     }
 
     #[inline]
@@ -72,7 +91,7 @@ pub struct Proto<'gc> {
     #[collect(require_static)]
     pub upvalue_names: Box<[Box<str>]>,
     #[collect(require_static)]
-    pub code: Box<[u8]>,
+    pub code: crate::chunk::VerifiedCode,
     /// One inline-cache slot per code byte (used at property and method instructions): the
     /// table position found there last time. See `table.rs`.
     #[collect(require_static)]

@@ -65,11 +65,13 @@ impl<'gc, V: Collect<'gc> + Copy> Table<'gc, V> {
                 return 0;
             }
         }
-        let grew = self.set(key, value);
         if let Some(i) = self.position(key) {
+            self.entries[i].1 = value;
             hint.set(i as u32);
+            return 0;
         }
-        grew
+        hint.set(self.entries.len() as u32);
+        self.insert_new(key, value)
     }
 
     /// Sets `key` to `value`. Returns how many bytes the table's buffers grew by (0 unless
@@ -79,10 +81,18 @@ impl<'gc, V: Collect<'gc> + Copy> Table<'gc, V> {
             self.entries[i].1 = value;
             return 0;
         }
-        let before = self.owned_bytes();
+        self.insert_new(key, value)
+    }
+
+    /// Appends `key`, which is not in the table. Returns how many bytes the buffers grew by.
+    fn insert_new(&mut self, key: Str<'gc>, value: V) -> usize {
+        let entry_bytes = std::mem::size_of::<(Str<'gc>, V)>();
+        let capacity = self.entries.capacity();
         let position = self.entries.len() as u32;
         self.entries.push((key, value));
+        let mut grew = (self.entries.capacity() - capacity) * entry_bytes;
         if self.entries.len() > LINEAR_MAX {
+            let before = self.index.allocation_size();
             if self.index.is_empty() {
                 self.build_index();
             } else {
@@ -90,8 +100,9 @@ impl<'gc, V: Collect<'gc> + Copy> Table<'gc, V> {
                 self.index
                     .insert_unique(key.hash(), position, |&i| entries[i as usize].0.hash());
             }
+            grew += self.index.allocation_size() - before;
         }
-        self.owned_bytes() - before
+        grew
     }
 
     /// Copies every entry of `other` into this table (clox's `tableAddAll`, for inheritance).
@@ -140,5 +151,42 @@ impl<'gc, V: Collect<'gc> + Copy> Table<'gc, V> {
             self.index
                 .insert_unique(key.hash(), i as u32, |&j| entries[j as usize].0.hash());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use gc_arena::{arena::rootless_mutate, Gc};
+
+    use super::{Hint, Table, LINEAR_MAX};
+    use crate::object::LoxStr;
+
+    #[test]
+    fn growth_is_reported_exactly_and_hints_stay_right() {
+        rootless_mutate(|mc| {
+            let keys: Vec<_> = (0..3 * LINEAR_MAX)
+                .map(|i| Gc::new(mc, LoxStr::new(format!("k{i}").into())))
+                .collect();
+            let mut table: Table<'_, u32> = Table::default();
+            let mut owned = table.owned_bytes();
+            let hint = Hint::new(u32::MAX);
+            for (i, &key) in keys.iter().enumerate() {
+                // A new key (through the hint's miss path or not), then an update.
+                let grew = if i % 2 == 0 {
+                    table.set_hinted(key, i as u32, &hint)
+                } else {
+                    table.set(key, i as u32)
+                };
+                assert_eq!(grew, table.owned_bytes() - owned, "key {i}");
+                owned = table.owned_bytes();
+                assert_eq!(table.set_hinted(key, 100 + i as u32, &hint), 0);
+                assert_eq!(hint.get() as usize, i);
+                assert_eq!(table.get_hinted(key, &hint), Some(100 + i as u32));
+            }
+            for (i, &key) in keys.iter().enumerate() {
+                assert_eq!(table.get(key), Some(100 + i as u32));
+            }
+            assert_eq!(table.len(), keys.len());
+        });
     }
 }

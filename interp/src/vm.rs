@@ -46,10 +46,13 @@ impl Default for VmConfig {
 #[derive(Clone, Copy, Collect)]
 #[collect(no_drop)]
 pub struct CallFrame<'gc> {
-    pub closure: Gc<'gc, Closure<'gc>>,
-    /// Index of the next instruction in the closure's code (saved when the frame is left).
+    /// Crate-private, like `ip`: the interpreter reads the closure's code without bounds
+    /// checks, trusting that `ip` is an instruction start of *this* closure's code.
+    pub(crate) closure: Gc<'gc, Closure<'gc>>,
+    /// Index of the next instruction in the closure's code (saved when the frame is left):
+    /// always the start of an instruction (see `exec.rs`).
     #[collect(require_static)]
-    pub ip: usize,
+    pub(crate) ip: usize,
     /// Stack index of slot 0 (the callee, or `this` in methods).
     #[collect(require_static)]
     pub base: usize,
@@ -189,8 +192,13 @@ impl<'gc> Env<'gc> {
 #[derive(Collect)]
 #[collect(no_drop)]
 pub struct Vm<'gc> {
-    pub stack: Vec<Value<'gc>>,
-    pub frames: Vec<CallFrame<'gc>>,
+    /// The live values (between slices; see `exec.rs` for how a slice uses it).
+    pub(crate) stack: Vec<Value<'gc>>,
+    /// Slots the value stack had room for when the last slice ended: the next slice starts
+    /// with that much room, so pushes rarely grow it.
+    #[collect(require_static)]
+    pub(crate) stack_room: usize,
+    pub(crate) frames: Vec<CallFrame<'gc>>,
     /// Upvalues still pointing into the stack, ordered by stack slot (ascending).
     pub open_upvalues: Vec<Upvalue<'gc>>,
     /// Global slots (see [`GlobalNames`]); `None` until defined.
@@ -222,7 +230,8 @@ impl<'gc> Vm<'gc> {
         // right after, so its bytes balance when it is freed.
         let init = Gc::new(mc, LoxStr::new("init".into()));
         let mut vm = Vm {
-            stack: Vec::with_capacity(1024),
+            stack: Vec::with_capacity(crate::exec::MIN_STACK_ROOM),
+            stack_room: crate::exec::MIN_STACK_ROOM,
             frames: Vec::with_capacity(64),
             open_upvalues: Vec::new(),
             globals: Vec::new(),
