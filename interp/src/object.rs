@@ -153,11 +153,14 @@ pub struct Class<'gc> {
     pub methods: Table<'gc, Gc<'gc, Closure<'gc>>>,
 }
 
+/// `repr(C)`, fields first: the table's spill pointer (all that freeing an instance reads)
+/// then follows gc-arena's header and the lock's flag in the object's first cache line.
 #[derive(Collect)]
 #[collect(unsafe_drop)]
+#[repr(C)]
 pub struct Instance<'gc> {
-    pub class: Gc<'gc, RefLock<Class<'gc>>>,
     pub fields: Table<'gc, Value<'gc>>,
+    pub class: Gc<'gc, RefLock<Class<'gc>>>,
 }
 
 #[derive(Collect)]

@@ -70,7 +70,7 @@ fn at_the_default_rate_the_estimate_is_within_ten_percent_over_a_gigabyte() {
     let source = r#"
 class Node { init(v, next) { this.v = v; this.next = next; } }
 var s = 0;
-for (var i = 0; i < 6000000; i = i + 1) { var n = Node(i, nil); s = s + n.v; }
+for (var i = 0; i < 13000000; i = i + 1) { var n = Node(i, nil); s = s + n.v; }
 print s;
 "#;
     rt.run_source(source).expect("runs");
@@ -122,11 +122,14 @@ fn the_profile_and_the_leak_report_find_the_registry_leak() {
 
     let profile = HeapProfile::decode(&rt.heap_profile().unwrap().encode()).unwrap();
     let report = top(&profile, SampleIndex::InuseSpace, 3);
+    // Sites that allocated (a non-zero flat column): with fields stored inline, the `init`
+    // methods of these two-field classes allocate nothing; `open` and `Registry.add` do.
     let rows: Vec<&str> = report
         .lines()
         .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .filter(|l| l.split_whitespace().next() != Some("0"))
         .collect();
-    assert_eq!(rows.len(), 3, "{report}");
+    assert!(rows.len() >= 2, "{report}");
     let leak_sites = [
         "open",
         "Session.init",
