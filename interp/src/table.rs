@@ -8,10 +8,11 @@
 //!
 //! The first [`INLINE`] entries live inside the table itself, so inside the instance or class
 //! object: an instance with one or two fields is one allocation, not two. That halves what the
-//! sweep frees per instance and keeps everything marking reads in the object's own block.
-//! Later entries and the index go to a separate [`Spill`] allocation. The table is `repr(C)`
-//! with the spill pointer first: freeing a dead instance reads only that pointer, which then
-//! sits in the same cache line as gc-arena's object header the sweep has just read.
+//! sweep frees per such instance and keeps what marking reads in the object's own block. The
+//! next [`CHUNK`] entries share one [`Spill`] allocation with the (rare) rest and the index, so
+//! an instance with up to `INLINE + CHUNK` fields is still two allocations, as when all entries
+//! were in one buffer. The table is `repr(C)` with the spill pointer first: freeing a dead
+//! instance reads only that pointer, in the same cache line as gc-arena's object header.
 
 use gc_arena::{Collect, Gc};
 use hashbrown::HashTable;
@@ -24,6 +25,11 @@ pub const LINEAR_MAX: usize = 8;
 /// Entries stored inside the table itself.
 pub const INLINE: usize = 2;
 
+/// Entries stored at the start of the spill allocation.
+pub const CHUNK: usize = 4;
+
+type Entry<'gc, V> = (Str<'gc>, V);
+
 #[derive(Collect, Clone)]
 #[collect(no_drop)]
 #[repr(C)]
@@ -31,18 +37,20 @@ pub struct Table<'gc, V: Collect<'gc> + Copy> {
     /// Entries past the first [`INLINE`], and the index; `None` while the table is small.
     spill: Option<Box<Spill<'gc, V>>>,
     /// The first entries, filled in order: a `None` is followed only by `None`s.
-    inline: [Option<(Str<'gc>, V)>; INLINE],
+    inline: [Option<Entry<'gc, V>>; INLINE],
 }
 
-/// The part of a table that outgrew the inline slots: entry `INLINE + i` is `entries[i]`.
+/// The part of a table that outgrew the inline slots: entry `INLINE + i` is `chunk[i]` for
+/// `i < CHUNK`, then `more[i - CHUNK]`.
 #[derive(Collect, Clone)]
 #[collect(no_drop)]
 struct Spill<'gc, V: Collect<'gc> + Copy> {
-    entries: Vec<(Str<'gc>, V)>,
-    /// Positions of all entries (inline ones included), hashed by key; empty until the table
+    chunk: [Option<Entry<'gc, V>>; CHUNK],
+    more: Vec<Entry<'gc, V>>,
+    /// Positions of all entries (inline ones included), hashed by key; `None` until the table
     /// outgrows linear search.
     #[collect(require_static)]
-    index: HashTable<u32>,
+    index: Option<Box<HashTable<u32>>>,
 }
 
 impl<'gc, V: Collect<'gc> + Copy> Default for Table<'gc, V> {
@@ -59,38 +67,42 @@ impl<'gc, V: Collect<'gc> + Copy> Default for Table<'gc, V> {
 /// it is only a guess, verified by comparing the key before it is used.
 pub type Hint = std::cell::Cell<u32>;
 
-/// The key at position `i` of a table split into `inline` and `spilled` entries.
+/// The entry at position `i` of a table made of `inline` slots and `spill`.
 #[inline]
-fn key_at<'gc, V: Copy>(
-    inline: &[Option<(Str<'gc>, V)>],
-    spilled: &[(Str<'gc>, V)],
-    i: u32,
-) -> u64 {
-    let i = i as usize;
-    let (key, _) = if i < INLINE {
-        inline[i].expect("indexed entries exist")
+fn entry_in<'a, 'gc, V: Collect<'gc> + Copy>(
+    inline: &'a [Option<Entry<'gc, V>>; INLINE],
+    spill: Option<&'a Spill<'gc, V>>,
+    i: usize,
+) -> Option<&'a Entry<'gc, V>> {
+    if i < INLINE {
+        return inline[i].as_ref();
+    }
+    let spill = spill?;
+    let i = i - INLINE;
+    if i < CHUNK {
+        spill.chunk[i].as_ref()
     } else {
-        spilled[i - INLINE]
-    };
-    key.hash()
+        spill.more.get(i - CHUNK)
+    }
 }
 
 impl<'gc, V: Collect<'gc> + Copy> Table<'gc, V> {
     #[inline]
-    fn entry(&self, i: usize) -> Option<&(Str<'gc>, V)> {
-        if i < INLINE {
-            self.inline[i].as_ref()
-        } else {
-            self.spill.as_ref()?.entries.get(i - INLINE)
-        }
+    fn entry(&self, i: usize) -> Option<&Entry<'gc, V>> {
+        entry_in(&self.inline, self.spill.as_deref(), i)
     }
 
     #[inline]
-    fn entry_mut(&mut self, i: usize) -> Option<&mut (Str<'gc>, V)> {
+    fn entry_mut(&mut self, i: usize) -> Option<&mut Entry<'gc, V>> {
         if i < INLINE {
-            self.inline[i].as_mut()
+            return self.inline[i].as_mut();
+        }
+        let spill = self.spill.as_deref_mut()?;
+        let i = i - INLINE;
+        if i < CHUNK {
+            spill.chunk[i].as_mut()
         } else {
-            self.spill.as_mut()?.entries.get_mut(i - INLINE)
+            spill.more.get_mut(i - CHUNK)
         }
     }
 
@@ -121,48 +133,72 @@ impl<'gc, V: Collect<'gc> + Copy> Table<'gc, V> {
                 return 0;
             }
         }
-        let grew = self.set(key, value);
-        if let Some(i) = self.position(key) {
-            hint.set(i as u32);
-        }
+        let (position, grew) = self.insert(key, value);
+        hint.set(position as u32);
         grew
     }
 
     /// Sets `key` to `value`. Returns how many bytes the table's buffers grew by (0 unless
     /// the key was new and a buffer had to grow), for the allocation accounting.
     pub fn set(&mut self, key: Str<'gc>, value: V) -> usize {
+        self.insert(key, value).1
+    }
+
+    /// [`Table::set`], also returning the entry's position.
+    fn insert(&mut self, key: Str<'gc>, value: V) -> (usize, usize) {
         if let Some(i) = self.position(key) {
             if let Some(entry) = self.entry_mut(i) {
                 entry.1 = value;
             }
-            return 0;
+            return (i, 0);
         }
         let position = self.len();
         if position < INLINE {
             self.inline[position] = Some((key, value));
-            return 0;
+            return (position, 0);
         }
         let before = self.owned_bytes();
-        let Table { spill, inline } = self;
-        let Spill { entries, index } = &mut **spill.get_or_insert_with(|| {
+        let spill = self.spill.get_or_insert_with(|| {
             Box::new(Spill {
-                entries: Vec::new(),
-                index: HashTable::new(),
+                chunk: [None; CHUNK],
+                more: Vec::new(),
+                index: None,
             })
         });
-        entries.push((key, value));
+        let i = position - INLINE;
+        if i < CHUNK {
+            spill.chunk[i] = Some((key, value));
+        } else {
+            spill.more.push((key, value));
+        }
         if position + 1 > LINEAR_MAX {
-            if index.is_empty() {
-                for i in 0..=position as u32 {
-                    index.insert_unique(key_at(inline, entries, i), i, |&j| {
-                        key_at(inline, entries, j)
-                    });
-                }
-            } else {
-                index.insert_unique(key.hash(), position as u32, |&j| key_at(inline, entries, j));
+            self.index_new_entry(position);
+        }
+        (position, self.owned_bytes() - before)
+    }
+
+    /// Adds the entry at `position` (the newest) to the index, building the index first if the
+    /// table has just outgrown linear search.
+    fn index_new_entry(&mut self, position: usize) {
+        let Table { spill, inline } = self;
+        let Some(spill) = spill.as_deref_mut() else {
+            return;
+        };
+        let mut index = spill.index.take().unwrap_or_default();
+        let first = if index.is_empty() { 0 } else { position };
+        {
+            let spill = &*spill;
+            let key_at = |i: u32| {
+                entry_in(inline, Some(spill), i as usize)
+                    .expect("indexed entries exist")
+                    .0
+                    .hash()
+            };
+            for i in first..=position {
+                index.insert_unique(key_at(i as u32), i as u32, |&j| key_at(j));
             }
         }
-        self.owned_bytes() - before
+        spill.index = Some(index);
     }
 
     /// Copies every entry of `other` into this table (clox's `tableAddAll`, for inheritance).
@@ -172,10 +208,10 @@ impl<'gc, V: Collect<'gc> + Copy> Table<'gc, V> {
     }
 
     pub fn len(&self) -> usize {
-        match &self.spill {
-            Some(spill) => INLINE + spill.entries.len(),
-            None => self.inline.iter().filter(|e| e.is_some()).count(),
-        }
+        let inline = self.inline.iter().filter(|e| e.is_some()).count();
+        self.spill.as_ref().map_or(inline, |s| {
+            inline + s.chunk.iter().filter(|e| e.is_some()).count() + s.more.len()
+        })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -183,51 +219,48 @@ impl<'gc, V: Collect<'gc> + Copy> Table<'gc, V> {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (Str<'gc>, V)> + '_ {
-        let spilled = self.spill.as_ref().map_or(&[][..], |s| &s.entries[..]);
-        self.inline.iter().flatten().chain(spilled).copied()
+        let (chunk, more) = match self.spill.as_deref() {
+            Some(s) => (&s.chunk[..], &s.more[..]),
+            None => (&[][..], &[][..]),
+        };
+        self.inline
+            .iter()
+            .chain(chunk)
+            .flatten()
+            .chain(more)
+            .copied()
     }
 
-    /// Heap bytes owned by the table outside its own object: the spill allocation and its
-    /// buffers (inline entries are part of the object).
+    /// Heap bytes owned by the table outside its own object: the spill allocation, its
+    /// buffer and its index (inline entries are part of the object).
     pub fn owned_bytes(&self) -> usize {
         self.spill.as_ref().map_or(0, |s| {
             std::mem::size_of::<Spill<'gc, V>>()
-                + s.entries.capacity() * std::mem::size_of::<(Str<'gc>, V)>()
-                + s.index.allocation_size()
+                + s.more.capacity() * std::mem::size_of::<Entry<'gc, V>>()
+                + s.index.as_ref().map_or(0, |index| {
+                    std::mem::size_of::<HashTable<u32>>() + index.allocation_size()
+                })
         })
     }
 
     #[inline]
     fn position(&self, key: Str<'gc>) -> Option<usize> {
-        for (i, entry) in self.inline.iter().enumerate() {
-            match entry {
-                Some((k, _)) if Gc::ptr_eq(*k, key) => return Some(i),
-                Some(_) => {}
-                None => return None,
-            }
-        }
-        let spill = self.spill.as_ref()?;
-        if spill.index.is_empty() {
-            spill
-                .entries
-                .iter()
-                .position(|(k, _)| Gc::ptr_eq(*k, key))
-                .map(|i| i + INLINE)
-        } else {
-            let (inline, entries) = (&self.inline, &spill.entries);
-            spill
-                .index
+        let spill = self.spill.as_deref();
+        if let Some(index) = spill.and_then(|s| s.index.as_deref()) {
+            return index
                 .find(key.hash(), |&i| {
-                    let i = i as usize;
-                    let k = if i < INLINE {
-                        inline[i].map(|e| e.0)
-                    } else {
-                        entries.get(i - INLINE).map(|e| e.0)
-                    };
-                    k.is_some_and(|k| Gc::ptr_eq(k, key))
+                    entry_in(&self.inline, spill, i as usize).is_some_and(|e| Gc::ptr_eq(e.0, key))
                 })
-                .map(|&i| i as usize)
+                .map(|&i| i as usize);
         }
+        let mut i = 0;
+        while let Some(&(k, _)) = self.entry(i) {
+            if Gc::ptr_eq(k, key) {
+                return Some(i);
+            }
+            i += 1;
+        }
+        None
     }
 }
 
