@@ -49,7 +49,7 @@ pub trait HeapRoot<'gc> {
 
 /// gc-arena pacing under which one unit of debt buys one object traced (marking) or one object
 /// visited (sweeping), and allocation alone never creates debt worth acting on.
-const WORK_UNIT_PACING: Pacing = Pacing {
+pub const WORK_UNIT_PACING: Pacing = Pacing {
     sleep_factor: 0.0,
     min_sleep: 0,
     mark_factor: 0.0,

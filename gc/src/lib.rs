@@ -28,7 +28,7 @@ pub mod trace;
 pub use accounting::{note_freed, Accounting};
 pub use cycle::{CycleRecord, GcTotals, StepKind};
 pub use gc_arena;
-pub use heap::{Heap, HeapRoot, Telemetry};
+pub use heap::{Heap, HeapRoot, Telemetry, WORK_UNIT_PACING};
 pub use memstats::{MemStats, SharedStats};
 pub use monitor::{Monitor, Publisher, Snapshot};
 pub use pacer::{GcConfig, GcMode, Pacer};

@@ -327,4 +327,25 @@ mod tests {
             assert_eq!(pointers(&copy), pointers(&table));
         });
     }
+
+    /// New keys through `set_hinted`'s miss path: growth reported exactly, and the hint left
+    /// pointing at the new entry (the INVOKE/SET_PROPERTY caches rely on it).
+    #[test]
+    fn a_new_key_through_a_hint_reports_growth_and_updates_the_hint() {
+        let arena = Arena::<Rootable![()]>::new(|_| ());
+        arena.mutate(|mc, _| {
+            let keys: Vec<_> = (0..3 * LINEAR_MAX)
+                .map(|i| Gc::new(mc, LoxStr::new(format!("k{i}").into())))
+                .collect();
+            let mut table: Table<'_, u32> = Table::default();
+            for (i, &key) in keys.iter().enumerate() {
+                let before = table.owned_bytes();
+                let hint = Hint::new(u32::MAX);
+                let grew = table.set_hinted(key, i as u32, &hint);
+                assert_eq!(grew, table.owned_bytes() - before, "key {i}");
+                assert_eq!(hint.get() as usize, i, "key {i}");
+                assert_eq!(table.get_hinted(key, &hint), Some(i as u32));
+            }
+        });
+    }
 }
