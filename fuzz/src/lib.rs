@@ -76,15 +76,21 @@ pub fn compile(data: &[u8]) {
     }
 }
 
-/// The configuration of the `run` target.
-pub fn run_config() -> Config {
+/// The default configuration under the targets' limits: `max_instructions`, [`MAX_FRAMES`]
+/// and [`MAX_HEAP`].
+fn limited(max_instructions: u64) -> Config {
     let mut config = Config {
-        max_instructions: Some(RUN_MAX_INSTRUCTIONS),
+        max_instructions: Some(max_instructions),
         ..Config::default()
     };
     config.vm.max_frames = MAX_FRAMES;
     config.gc.max_heap = Some(MAX_HEAP);
     config
+}
+
+/// The configuration of the `run` target.
+pub fn run_config() -> Config {
+    limited(RUN_MAX_INSTRUCTIONS)
 }
 
 /// `run`: any bytes → (if UTF-8) a fresh runtime with small limits. Any `Ok` or `Err(LoxError)`
@@ -104,15 +110,7 @@ pub fn run(data: &[u8]) {
 ///    barriers, the weak intern table's pruning, sweeping objects made during a cycle);
 /// 2. reference: the default collector, which a program of this size rarely wakes.
 pub fn gc_stress_configs() -> [Config; 3] {
-    let base = || {
-        let mut config = Config {
-            max_instructions: Some(GC_STRESS_MAX_INSTRUCTIONS),
-            ..Config::default()
-        };
-        config.vm.max_frames = MAX_FRAMES;
-        config.gc.max_heap = Some(MAX_HEAP);
-        config
-    };
+    let base = || limited(GC_STRESS_MAX_INSTRUCTIONS);
     let mut stress = base();
     stress.gc.stress = true;
     stress.gc.min_heap = 1024;

@@ -270,10 +270,18 @@ impl<'gc, V: Collect<'gc> + Copy> Table<'gc, V> {
 
 #[cfg(test)]
 mod tests {
-    use gc_arena::{Arena, Gc, Rootable};
+    use gc_arena::{Arena, Gc, Mutation, Rootable};
 
     use super::{Hint, Table, INLINE, LINEAR_MAX};
     use crate::object::LoxStr;
+    use crate::value::Str;
+
+    /// `n` distinct keys, `k0` to `k{n-1}`.
+    fn keys<'gc>(mc: &Mutation<'gc>, n: usize) -> Vec<Str<'gc>> {
+        (0..n)
+            .map(|i| Gc::new(mc, LoxStr::new(format!("k{i}").into())))
+            .collect()
+    }
 
     /// Every size from empty to well past the index threshold: lookups by key and by (stale)
     /// hint, insertion order, and `owned_bytes` equal to the sum of the reported growth.
@@ -281,9 +289,7 @@ mod tests {
     fn entries_survive_spilling_and_indexing_and_growth_is_accounted() {
         let arena = Arena::<Rootable![()]>::new(|_| ());
         arena.mutate(|mc, _| {
-            let keys: Vec<_> = (0..3 * LINEAR_MAX)
-                .map(|i| Gc::new(mc, LoxStr::new(format!("k{i}").into())))
-                .collect();
+            let keys = keys(mc, 3 * LINEAR_MAX);
             let missing = Gc::new(mc, LoxStr::new("missing".into()));
             let mut table: Table<'_, u32> = Table::default();
             let mut grown = 0;
@@ -334,9 +340,7 @@ mod tests {
     fn a_new_key_through_a_hint_reports_growth_and_updates_the_hint() {
         let arena = Arena::<Rootable![()]>::new(|_| ());
         arena.mutate(|mc, _| {
-            let keys: Vec<_> = (0..3 * LINEAR_MAX)
-                .map(|i| Gc::new(mc, LoxStr::new(format!("k{i}").into())))
-                .collect();
+            let keys = keys(mc, 3 * LINEAR_MAX);
             let mut table: Table<'_, u32> = Table::default();
             for (i, &key) in keys.iter().enumerate() {
                 let before = table.owned_bytes();

@@ -75,35 +75,35 @@ fn new_runtime(cli: &Cli) -> Runtime {
 struct Outputs {
     memprofile: Option<(PathBuf, File)>,
     heapsnapshot: Option<(PathBuf, File)>,
-    /// Streamed while the script runs (see `start_trace`); only the path is left here.
+    /// Streamed into its file while the script runs; only the path is kept, for errors.
     trace: Option<PathBuf>,
-    trace_file: Option<File>,
 }
 
 impl Outputs {
-    fn create(cli: &Cli) -> Result<Outputs, String> {
+    /// Creates every file, and starts streaming the trace into its own through `runtime`.
+    fn create(cli: &Cli, runtime: &mut Runtime) -> Result<Outputs, String> {
         let open = |path: &Option<PathBuf>, what: &str| match path {
             None => Ok(None),
             Some(path) => File::create(path)
                 .map(|file| Some((path.clone(), file)))
                 .map_err(|err| format!("cannot write {what} {}: {err}", path.display())),
         };
+        let memprofile = open(&cli.memprofile, "heap profile")?;
+        let heapsnapshot = open(&cli.heapsnapshot, "heap snapshot")?;
+        let trace = match open(&cli.trace, "trace")? {
+            None => None,
+            Some((path, file)) => {
+                runtime
+                    .stream_trace(cli.trace_max_events, file)
+                    .map_err(|err| format!("cannot write trace {}: {err}", path.display()))?;
+                Some(path)
+            }
+        };
         Ok(Outputs {
-            memprofile: open(&cli.memprofile, "heap profile")?,
-            heapsnapshot: open(&cli.heapsnapshot, "heap snapshot")?,
-            trace: cli.trace.clone(),
-            trace_file: open(&cli.trace, "trace")?.map(|(_, file)| file),
+            memprofile,
+            heapsnapshot,
+            trace,
         })
-    }
-
-    /// Starts streaming the execution trace into its file, if one was asked for.
-    fn start_trace(&mut self, runtime: &mut Runtime, cli: &Cli) -> Result<(), String> {
-        match (self.trace_file.take(), &self.trace) {
-            (Some(file), Some(path)) => runtime
-                .stream_trace(cli.trace_max_events, file)
-                .map_err(|err| format!("cannot write trace {}: {err}", path.display())),
-            _ => Ok(()),
-        }
     }
 
     /// Writes every file. Returns false (after saying why) if one could not be written.
@@ -153,18 +153,14 @@ fn run_file(path: &Path, cli: &Cli) -> u8 {
             return EXIT_IO;
         }
     };
-    let mut outputs = match Outputs::create(cli) {
+    let mut runtime = new_runtime(cli);
+    let outputs = match Outputs::create(cli, &mut runtime) {
         Ok(outputs) => outputs,
         Err(message) => {
             eprintln!("gclox: {message}");
             return EXIT_IO;
         }
     };
-    let mut runtime = new_runtime(cli);
-    if let Err(message) = outputs.start_trace(&mut runtime, cli) {
-        eprintln!("gclox: {message}");
-        return EXIT_IO;
-    }
     let sampler = match &cli.memstats_csv {
         Some(path) => {
             match gclox_runtime::memstats_csv::CsvSampler::start(
