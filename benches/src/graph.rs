@@ -123,7 +123,17 @@ mod tests {
         let base = heap.memstats().heap_objects;
         heap.make_garbage(10_000);
         assert!(heap.memstats().heap_objects >= base + 10_000);
-        let cycle = heap.collect();
-        assert!(cycle.objects_freed >= 10_000, "{}", cycle.objects_freed);
+        let first = heap.collect();
+        // The heap profiler (on by default) references a few sampled objects weakly, which
+        // keeps their memory allocated until the following collection.
+        let second = heap.collect();
+        assert!(first.objects_freed >= 9_900, "{}", first.objects_freed);
+        assert!(
+            first.objects_freed + second.objects_freed >= 10_000,
+            "{} + {}",
+            first.objects_freed,
+            second.objects_freed
+        );
+        assert_eq!(heap.memstats().heap_objects, base);
     }
 }

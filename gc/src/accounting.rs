@@ -17,8 +17,11 @@ use std::rc::Rc;
 pub struct Accounting {
     allocated_bytes: Cell<u64>,
     allocated_objects: Cell<u64>,
+    /// Reported by `Drop`s.
     freed_bytes: Cell<u64>,
     freed_objects: Cell<u64>,
+    /// Of those, dropped by the last sweep but still allocated (see [`Retained`]).
+    held: Cell<Retained>,
 }
 
 impl Accounting {
@@ -48,24 +51,33 @@ impl Accounting {
     }
 
     /// Bytes freed since the heap was created.
+    #[inline]
     pub fn freed_bytes(&self) -> u64 {
-        self.freed_bytes.get()
+        self.freed_bytes.get().saturating_sub(self.held.get().bytes)
     }
 
     /// Objects freed since the heap was created (Go's `Frees`).
     pub fn frees(&self) -> u64 {
-        self.freed_objects.get()
+        self.freed_objects
+            .get()
+            .saturating_sub(self.held.get().objects)
     }
 
     /// Bytes of objects allocated and not yet freed (Go's `HeapAlloc`).
     #[inline]
     pub fn live_bytes(&self) -> u64 {
-        self.allocated_bytes.get() - self.freed_bytes.get()
+        self.allocated_bytes.get() - self.freed_bytes()
     }
 
     /// Objects allocated and not yet freed (Go's `HeapObjects`).
     pub fn live_objects(&self) -> u64 {
-        self.allocated_objects.get() - self.freed_objects.get()
+        self.allocated_objects.get() - self.frees()
+    }
+
+    /// At a cycle's end: `retained` is what this cycle's sweep dropped but kept allocated, which
+    /// replaces what the previous sweep kept (this sweep freed it).
+    pub fn hold(&self, retained: Retained) {
+        self.held.set(retained);
     }
 }
 
@@ -85,6 +97,17 @@ pub fn note_freed(bytes: usize) {
         let (b, n) = freed.get();
         freed.set((b + bytes as u64, n + 1));
     });
+}
+
+/// Objects whose memory outlives their drop by one cycle: gc-arena drops an unreachable object
+/// that a weak pointer still referenced when marking ended, but frees its allocation only in
+/// the next cycle's sweep. Their `Drop` reports them freed as usual; the weak tables that
+/// referenced them count the object allocations they keep (`HeapRoot::finalize`), and the heap
+/// [`Accounting::hold`]s those bytes as live until the next cycle ends.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Retained {
+    pub bytes: u64,
+    pub objects: u64,
 }
 
 /// While alive, collects [`note_freed`] reports on this thread; when dropped, adds them to one

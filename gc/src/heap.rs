@@ -27,7 +27,7 @@ use gc_arena::{
     Arena, Collect, Finalization, Mutation, Rootable,
 };
 
-use crate::accounting::{Accounting, FreeScope};
+use crate::accounting::{Accounting, FreeScope, Retained};
 use crate::cycle::{CycleRecord, GcTotals, StepKind};
 use crate::gctrace;
 use crate::memstats::{MemStats, PauseLog, SharedStats};
@@ -39,8 +39,9 @@ use crate::trace::{Arg, TraceRecorder, TID_COLLECTOR, TID_CYCLES};
 pub trait HeapRoot<'gc> {
     /// Called once per cycle at the end of marking, with every reachable object marked,
     /// before anything is swept. Prune weak tables here: `GcWeak::is_dead(fc)` tells which
-    /// entries this sweep will free.
-    fn finalize(&self, fc: &Finalization<'gc>);
+    /// entries this sweep will free. Returns the footprint of the pruned objects whose memory
+    /// gc-arena keeps until the next sweep (see [`Retained`]); the heap counts it freed then.
+    fn finalize(&self, fc: &Finalization<'gc>) -> Retained;
     /// Bytes of the root's stacks (gctrace's `MB stacks`).
     fn stack_bytes(&self) -> usize;
     /// Bytes of the root's global variables (gctrace's `MB globals`).
@@ -85,6 +86,8 @@ where
     start_unix_ns: u64,
     /// `accounting.total_alloc()` at the previous step: the allocation each step pays for.
     alloc_at_last_step: u64,
+    /// What the running cycle's sweep drops but keeps allocated (see [`Retained`]).
+    retained: Retained,
     /// Highest live heap seen at a step boundary since the last cycle ended, and ever.
     peak_since_cycle: u64,
     peak_ever: u64,
@@ -131,6 +134,7 @@ where
             start: Instant::now(),
             start_unix_ns,
             alloc_at_last_step: 0,
+            retained: Retained::default(),
             peak_since_cycle: 0,
             peak_ever: 0,
             current: None,
@@ -376,7 +380,7 @@ where
                 cycle.objects_traced += work;
             }
             if let Some(marked) = self.arena.mark_debt() {
-                marked.finalize(|fc, root| root.finalize(fc));
+                self.retained = marked.finalize(|fc, root| root.finalize(fc));
                 self.start_sweeping();
                 StepKind::MarkTermination
             } else {
@@ -428,7 +432,7 @@ where
                 .arena
                 .finish_marking()
                 .expect("finish_marking outside sweeping always ends fully marked");
-            marked.finalize(|fc, root| root.finalize(fc));
+            self.retained = marked.finalize(|fc, root| root.finalize(fc));
             self.start_sweeping();
         }
         // From the sweeping phase `finish_cycle` only sweeps to the end of this cycle; it never
@@ -563,6 +567,9 @@ where
     }
 
     fn end_cycle(&mut self, since_start: Duration, end_unix_ns: u64) {
+        // The sweep that just ended freed what the previous one kept, and kept what it dropped
+        // while a weak table still referenced it.
+        self.accounting.hold(std::mem::take(&mut self.retained));
         let mut done = self.current.take().expect("checked by the caller");
         done.end = since_start;
         done.heap_peak = self.peak_since_cycle.max(done.heap_mark_end);

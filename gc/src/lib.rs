@@ -25,7 +25,7 @@ pub mod pprof;
 pub mod snapshot;
 pub mod trace;
 
-pub use accounting::{note_freed, Accounting};
+pub use accounting::{note_freed, Accounting, Retained};
 pub use cycle::{CycleRecord, GcTotals, StepKind};
 pub use gc_arena;
 pub use heap::{Heap, HeapRoot, Telemetry, WORK_UNIT_PACING};

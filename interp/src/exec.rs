@@ -29,7 +29,7 @@ use crate::object::{
 };
 use crate::sampler::{FrameKey, MAX_DEPTH};
 use crate::table::{Hint, Table};
-use crate::value::{Str, Value};
+use crate::value::{Kind, Str, Value};
 use crate::vm::{CallFrame, Env, Vm};
 
 /// How a slice ended (errors aside).
@@ -150,7 +150,7 @@ fn execute<'gc>(
         room = room.max(frame.base + frame.closure.proto.code.max_slots());
     }
     if stack.len() < room {
-        stack.resize(room, Value::Nil);
+        stack.resize(room, Value::NIL);
     }
     let fuel = Fuel {
         left: fuel,
@@ -170,7 +170,7 @@ fn execute<'gc>(
 #[inline(never)]
 fn grow_room(mut stack: Vec<Value<'_>>, need: usize) -> Vec<Value<'_>> {
     let room = (stack.len() * 2).max(need).max(MIN_STACK_ROOM);
-    stack.resize(room, Value::Nil);
+    stack.resize(room, Value::NIL);
     stack
 }
 
@@ -313,9 +313,9 @@ fn execute_with<'gc>(
     }
     macro_rules! read_string {
         () => {
-            match read_constant!() {
-                Value::String(s) => s,
-                _ => unreachable!("the compiler emits string operands here"),
+            match read_constant!().as_string() {
+                Some(s) => s,
+                None => unreachable!("the compiler emits string operands here"),
             }
         };
     }
@@ -382,12 +382,12 @@ fn execute_with<'gc>(
     macro_rules! numeric {
         ($op:tt, $wrap:expr) => {{
             let top = *sp;
-            match (at!(top - 2), at!(top - 1)) {
-                (Value::Number(a), Value::Number(b)) => {
+            match Value::as_numbers(at!(top - 2), at!(top - 1)) {
+                Some((a, b)) => {
                     put!(top - 2, $wrap(a $op b));
                     *sp = top - 1;
                 }
-                _ => throw!("Operands must be numbers."),
+                None => throw!("Operands must be numbers."),
             }
         }};
     }
@@ -411,9 +411,9 @@ fn execute_with<'gc>(
                 let value = read_constant!();
                 push!(value);
             }
-            op::NIL => push!(Value::Nil),
-            op::TRUE => push!(Value::Bool(true)),
-            op::FALSE => push!(Value::Bool(false)),
+            op::NIL => push!(Value::NIL),
+            op::TRUE => push!(Value::TRUE),
+            op::FALSE => push!(Value::FALSE),
             op::POP => *sp -= 1,
             op::GET_LOCAL => {
                 let slot = usize::from(read_byte!());
@@ -426,7 +426,7 @@ fn execute_with<'gc>(
             op::GET_GLOBAL => {
                 let slot = read_short!();
                 match globals.get(usize::from(slot)) {
-                    Some(Some(value)) => push!(*value),
+                    Some(value) if !value.is_undefined() => push!(*value),
                     _ => throw!("Undefined variable '{}'.", env.global_names.name(slot)),
                 }
             }
@@ -434,15 +434,15 @@ fn execute_with<'gc>(
                 let slot = usize::from(read_short!());
                 let value = pop!();
                 if globals.len() <= slot {
-                    globals.resize(slot + 1, None);
+                    globals.resize(slot + 1, Value::UNDEFINED);
                 }
-                globals[slot] = Some(value);
+                globals[slot] = value;
             }
             op::SET_GLOBAL => {
                 let slot = read_short!();
                 let value = peek!(0);
                 match globals.get_mut(usize::from(slot)) {
-                    Some(defined @ Some(_)) => *defined = Some(value),
+                    Some(defined) if !defined.is_undefined() => *defined = value,
                     _ => throw!("Undefined variable '{}'.", env.global_names.name(slot)),
                 }
             }
@@ -459,7 +459,7 @@ fn execute_with<'gc>(
             op::GET_PROPERTY => {
                 let hint = &proto.hints[ip - 1];
                 let name = read_string!();
-                let Value::Instance(instance) = peek!(0) else {
+                let Some(instance) = peek!(0).as_instance() else {
                     throw!("Only instances have properties.");
                 };
                 let (field, class) = {
@@ -479,7 +479,7 @@ fn execute_with<'gc>(
             op::SET_PROPERTY => {
                 let hint = &proto.hints[ip - 1];
                 let name = read_string!();
-                let Value::Instance(instance) = peek!(1) else {
+                let Some(instance) = peek!(1).as_instance() else {
                     throw!("Only instances have fields.");
                 };
                 let value = pop!();
@@ -493,7 +493,7 @@ fn execute_with<'gc>(
             }
             op::GET_SUPER => {
                 let name = read_string!();
-                let Value::Class(superclass) = pop!() else {
+                let Some(superclass) = pop!().as_class() else {
                     unreachable!("'super' always holds a class");
                 };
                 match bind_method(mc, env, superclass, name, peek!(0)) {
@@ -505,45 +505,47 @@ fn execute_with<'gc>(
             op::EQUAL => {
                 let b = pop!();
                 let a = peek!(0);
-                set_top!(Value::Bool(a.equals(b)));
+                set_top!(Value::bool(a.equals(b)));
             }
-            op::GREATER => numeric!(>, Value::Bool),
-            op::LESS => numeric!(<, Value::Bool),
+            op::GREATER => numeric!(>, Value::bool),
+            op::LESS => numeric!(<, Value::bool),
             op::ADD => {
                 let top = *sp;
-                match (at!(top - 2), at!(top - 1)) {
-                    (Value::Number(a), Value::Number(b)) => {
-                        put!(top - 2, Value::Number(a + b));
-                        *sp = top - 1;
-                    }
-                    (Value::String(a), Value::String(b)) => {
-                        let size = footprint::<LoxStr>(a.as_str().len() + b.as_str().len());
-                        match env.allocator.reserve(size) {
-                            Reservation::Granted => {}
-                            Reservation::CollectFirst => {
-                                // Re-run this ADD after a full collection.
-                                env.requests.collect_for_memory = true;
-                                ip -= 1;
-                                save_ip!();
-                                return Ok(SliceEnd::Yielded);
+                let (x, y) = (at!(top - 2), at!(top - 1));
+                if let Some((a, b)) = Value::as_numbers(x, y) {
+                    put!(top - 2, Value::number(a + b));
+                    *sp = top - 1;
+                } else {
+                    match (x.as_string(), y.as_string()) {
+                        (Some(a), Some(b)) => {
+                            let size = footprint::<LoxStr>(a.as_str().len() + b.as_str().len());
+                            match env.allocator.reserve(size) {
+                                Reservation::Granted => {}
+                                Reservation::CollectFirst => {
+                                    // Re-run this ADD after a full collection.
+                                    env.requests.collect_for_memory = true;
+                                    ip -= 1;
+                                    save_ip!();
+                                    return Ok(SliceEnd::Yielded);
+                                }
+                                Reservation::OutOfMemory => throw!("Out of memory."),
                             }
-                            Reservation::OutOfMemory => throw!("Out of memory."),
+                            let joined = concatenate(mc, env, a, b);
+                            put!(top - 2, Value::string(joined));
+                            *sp = top - 1;
+                            check_budget!();
                         }
-                        let joined = concatenate(mc, env, a, b);
-                        put!(top - 2, Value::String(joined));
-                        *sp = top - 1;
-                        check_budget!();
+                        _ => throw!("Operands must be two numbers or two strings."),
                     }
-                    _ => throw!("Operands must be two numbers or two strings."),
                 }
             }
-            op::SUBTRACT => numeric!(-, Value::Number),
-            op::MULTIPLY => numeric!(*, Value::Number),
-            op::DIVIDE => numeric!(/, Value::Number),
-            op::NOT => set_top!(Value::Bool(peek!(0).is_falsey())),
-            op::NEGATE => match peek!(0) {
-                Value::Number(n) => set_top!(Value::Number(-n)),
-                _ => throw!("Operand must be a number."),
+            op::SUBTRACT => numeric!(-, Value::number),
+            op::MULTIPLY => numeric!(*, Value::number),
+            op::DIVIDE => numeric!(/, Value::number),
+            op::NOT => set_top!(Value::bool(peek!(0).is_falsey())),
+            op::NEGATE => match peek!(0).as_number() {
+                Some(n) => set_top!(Value::number(-n)),
+                None => throw!("Operand must be a number."),
             },
             op::PRINT => {
                 let value = pop!();
@@ -568,7 +570,7 @@ fn execute_with<'gc>(
                 let argc = read_byte!();
                 save_ip!();
                 let callee = peek!(usize::from(argc));
-                if let Value::Closure(callee) = callee {
+                if let Some(callee) = callee.as_closure() {
                     // Fast path for the common case: a Lox function.
                     call_closure(*sp, frames, env, callee, argc)?;
                     enter!(callee, *sp - usize::from(argc) - 1);
@@ -585,8 +587,8 @@ fn execute_with<'gc>(
                 save_ip!();
                 // Fast path: a method of an instance's class, no field of that name.
                 let receiver_slot = *sp - usize::from(argc) - 1;
-                let method = match at!(receiver_slot) {
-                    Value::Instance(instance) => {
+                let method = match at!(receiver_slot).as_instance() {
+                    Some(instance) => {
                         let instance = instance.borrow();
                         if !name.may_name_a_field() || instance.fields.get(name).is_none() {
                             instance.class.borrow().methods.get_hinted(name, hint)
@@ -594,7 +596,7 @@ fn execute_with<'gc>(
                             None
                         }
                     }
-                    _ => None,
+                    None => None,
                 };
                 if let Some(method) = method {
                     call_closure(*sp, frames, env, method, argc)?;
@@ -609,7 +611,7 @@ fn execute_with<'gc>(
                 let hint = &proto.hints[ip - 1];
                 let name = read_string!();
                 let argc = read_byte!();
-                let Value::Class(superclass) = pop!() else {
+                let Some(superclass) = pop!().as_class() else {
                     unreachable!("'super' always holds a class");
                 };
                 save_ip!();
@@ -617,7 +619,7 @@ fn execute_with<'gc>(
                 load_frame!(room);
             }
             op::CLOSURE => {
-                let Value::Function(function) = read_constant!() else {
+                let Kind::Function(function) = read_constant!().kind() else {
                     unreachable!("CLOSURE's operand is a function constant");
                 };
                 let count = read_short!();
@@ -641,7 +643,7 @@ fn execute_with<'gc>(
                         upvalues: upvalues.into_boxed_slice(),
                     },
                 );
-                push!(Value::Closure(new));
+                push!(Value::closure(new));
                 check_budget!();
             }
             op::CLOSE_UPVALUE => {
@@ -668,14 +670,14 @@ fn execute_with<'gc>(
                         methods: Table::default(),
                     }),
                 );
-                push!(Value::Class(class));
+                push!(Value::class(class));
                 check_budget!();
             }
             op::INHERIT => {
-                let Value::Class(superclass) = peek!(1) else {
+                let Some(superclass) = peek!(1).as_class() else {
                     throw!("Superclass must be a class.");
                 };
-                let Value::Class(subclass) = peek!(0) else {
+                let Some(subclass) = peek!(0).as_class() else {
                     unreachable!("INHERIT follows the subclass's CLASS");
                 };
                 let methods = superclass.borrow().methods.clone();
@@ -685,7 +687,8 @@ fn execute_with<'gc>(
             }
             op::METHOD => {
                 let name = read_string!();
-                let (Value::Class(class), Value::Closure(method)) = (peek!(1), peek!(0)) else {
+                let (Some(class), Some(method)) = (peek!(1).as_class(), peek!(0).as_closure())
+                else {
                     unreachable!("METHOD follows a class and a closure");
                 };
                 let grew = class.borrow_mut(mc).methods.set(name, method);
@@ -719,13 +722,13 @@ fn call_value<'gc>(
 ) -> Result<usize, String> {
     let sp = stack.len();
     let callee_slot = sp - usize::from(argc) - 1;
-    match callee {
-        Value::Closure(closure) => call_closure(sp, frames, env, closure, argc).map(|()| sp),
-        Value::BoundMethod(bound) => {
+    match callee.kind() {
+        Kind::Closure(closure) => call_closure(sp, frames, env, closure, argc).map(|()| sp),
+        Kind::BoundMethod(bound) => {
             stack[callee_slot] = bound.receiver;
             call_closure(sp, frames, env, bound.method, argc).map(|()| sp)
         }
-        Value::Class(class) => {
+        Kind::Class(class) => {
             let instance = env.alloc(
                 mc,
                 RefLock::new(Instance {
@@ -733,7 +736,7 @@ fn call_value<'gc>(
                     fields: Table::default(),
                 }),
             );
-            stack[callee_slot] = Value::Instance(instance);
+            stack[callee_slot] = Value::instance(instance);
             let init = class.borrow().methods.get(env.init_string);
             match init {
                 Some(init) => call_closure(sp, frames, env, init, argc).map(|()| sp),
@@ -741,7 +744,7 @@ fn call_value<'gc>(
                 None => Ok(sp),
             }
         }
-        Value::Native(native) => {
+        Kind::Native(native) => {
             if argc != native.arity {
                 return Err(format!(
                     "Expected {} arguments but got {argc}.",
@@ -792,7 +795,7 @@ fn invoke<'gc>(
 ) -> Result<usize, String> {
     let sp = stack.len();
     let receiver_slot = sp - usize::from(argc) - 1;
-    let Value::Instance(instance) = stack[receiver_slot] else {
+    let Some(instance) = stack[receiver_slot].as_instance() else {
         return Err("Only instances have methods.".to_string());
     };
     let (field, class) = {
@@ -833,7 +836,7 @@ fn bind_method<'gc>(
 ) -> Option<Value<'gc>> {
     let method = class.borrow().methods.get(name)?;
     let bound = env.alloc(mc, BoundMethod { receiver, method });
-    Some(Value::BoundMethod(bound))
+    Some(Value::bound_method(bound))
 }
 
 fn concatenate<'gc>(mc: &Mutation<'gc>, env: &mut Env<'gc>, a: Str<'gc>, b: Str<'gc>) -> Str<'gc> {

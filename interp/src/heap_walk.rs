@@ -16,7 +16,7 @@ use crate::alloc::footprint;
 use crate::object::{
     BoundMethod, Class, Closure, HeapObject, Instance, LoxStr, Native, Proto, Upvalue, UpvalueState,
 };
-use crate::value::Value;
+use crate::value::{Kind, Value};
 use crate::vm::Vm;
 
 /// The most characters of a string's text shown as its node name.
@@ -37,15 +37,15 @@ enum Obj<'gc> {
 
 impl<'gc> Obj<'gc> {
     fn of(value: Value<'gc>) -> Option<Obj<'gc>> {
-        Some(match value {
-            Value::Nil | Value::Bool(_) | Value::Number(_) => return None,
-            Value::String(s) => Obj::Str(s),
-            Value::Function(p) => Obj::Proto(p),
-            Value::Closure(c) => Obj::Closure(c),
-            Value::Native(n) => Obj::Native(n),
-            Value::Class(c) => Obj::Class(c),
-            Value::Instance(i) => Obj::Instance(i),
-            Value::BoundMethod(b) => Obj::Bound(b),
+        Some(match value.kind() {
+            Kind::Nil | Kind::Bool(_) | Kind::Number(_) => return None,
+            Kind::String(s) => Obj::Str(s),
+            Kind::Function(p) => Obj::Proto(p),
+            Kind::Closure(c) => Obj::Closure(c),
+            Kind::Native(n) => Obj::Native(n),
+            Kind::Class(c) => Obj::Class(c),
+            Kind::Instance(i) => Obj::Instance(i),
+            Kind::BoundMethod(b) => Obj::Bound(b),
         })
     }
 
@@ -165,7 +165,7 @@ impl<'gc> Walker<'gc> {
             }
             Obj::Upvalue(u) => {
                 let value = match u.state.get() {
-                    UpvalueState::Open(slot) => stack.get(slot).copied().unwrap_or(Value::Nil),
+                    UpvalueState::Open(slot) => stack.get(slot).copied().unwrap_or(Value::NIL),
                     UpvalueState::Closed(value) => value,
                 };
                 self.value_edge(id, value, EdgeKind::Internal, "value");
@@ -201,7 +201,7 @@ pub fn heap_graph(vm: &Vm<'_>) -> HeapGraph {
         sites: sampled_sites(vm),
     };
     for (slot, value) in vm.globals.iter().enumerate() {
-        if let Some(value) = value {
+        if !value.is_undefined() {
             let name = vm.env.global_names.name(slot as u16);
             walker.root(*value, format!("global {name}"));
         }

@@ -42,9 +42,15 @@ impl<'gc> Interner<'gc> {
         self.table.allocation_size() - before
     }
 
-    /// Removes the entries whose strings this cycle's sweep will free.
-    pub fn prune(&mut self, fc: &Finalization<'gc>) {
+    /// Removes the entries whose strings this cycle's sweep will free, and returns how many.
+    ///
+    /// Every string is interned, so every dead string is one this table referenced weakly when
+    /// marking ended: gc-arena drops it in this sweep but frees its allocation (not its text)
+    /// only in the next one (see `gclox_gc::Retained`).
+    pub fn prune(&mut self, fc: &Finalization<'gc>) -> u64 {
+        let before = self.table.len();
         self.table.retain(|(_, weak)| !weak.is_dead(fc));
+        (before - self.table.len()) as u64
     }
 
     pub fn len(&self) -> usize {

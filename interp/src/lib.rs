@@ -47,7 +47,7 @@ pub fn load_program<'gc>(
     let script = load::load_script(mc, &mut vm.env, &code)
         .map_err(|error| LoxError::Compile(vec![error]))?;
     vm.reset();
-    vm.stack.push(Value::Closure(script));
+    vm.stack.push(Value::closure(script));
     vm.frames.push(vm::CallFrame {
         closure: script,
         ip: 0,

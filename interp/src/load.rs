@@ -22,9 +22,9 @@ pub fn load<'gc>(
         .iter()
         .map(|c| {
             Ok(match c {
-                Constant::Number(n) => Value::Number(*n),
-                Constant::String(s) => Value::String(env.intern(mc, s)),
-                Constant::Function(f) => Value::Function(load(mc, env, f)?),
+                Constant::Number(n) => Value::number(*n),
+                Constant::String(s) => Value::string(env.intern(mc, s)),
+                Constant::Function(f) => Value::function(load(mc, env, f)?),
             })
         })
         .collect::<Result<_, String>>()?;

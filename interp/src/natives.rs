@@ -55,30 +55,30 @@ pub fn define_all<'gc>(mc: &Mutation<'gc>, vm: &mut Vm<'gc>) {
                 function,
             },
         );
-        vm.define_global(name, Value::Native(native));
+        vm.define_global(name, Value::native(native));
     }
 }
 
 /// `clock()`: seconds since the runtime started, as a number.
 fn clock<'gc>(cx: &mut NativeCx<'gc, '_>, _args: &[Value<'gc>]) -> Result<Value<'gc>, String> {
-    Ok(Value::Number(cx.env.start.elapsed().as_secs_f64()))
+    Ok(Value::number(cx.env.start.elapsed().as_secs_f64()))
 }
 
 /// `__gc()`: asks the host for a full collection before the next instruction.
 fn gc<'gc>(cx: &mut NativeCx<'gc, '_>, _args: &[Value<'gc>]) -> Result<Value<'gc>, String> {
     cx.env.requests.collect = true;
     cx.env.allocator.end_slice();
-    Ok(Value::Nil)
+    Ok(Value::NIL)
 }
 
 /// `__memstat(name)`: one collector statistic.
 fn memstat<'gc>(cx: &mut NativeCx<'gc, '_>, args: &[Value<'gc>]) -> Result<Value<'gc>, String> {
-    let Value::String(name) = args[0] else {
+    let Some(name) = args[0].as_string() else {
         return Err("__memstat takes a statistic's name.".to_string());
     };
     let accounting = cx.env.allocator.accounting();
     match cx.env.gc_stats.read(accounting, name.as_str()) {
-        Some(value) => Ok(Value::Number(value)),
+        Some(value) => Ok(Value::number(value)),
         None => Err(format!(
             "Unknown statistic '{}' (one of {}).",
             name.as_str(),
@@ -92,7 +92,7 @@ fn set_gc_percent<'gc>(
     cx: &mut NativeCx<'gc, '_>,
     args: &[Value<'gc>],
 ) -> Result<Value<'gc>, String> {
-    let Value::Number(n) = args[0] else {
+    let Some(n) = args[0].as_number() else {
         return Err("__setgcpercent takes a number.".to_string());
     };
     if n.is_nan() || n > f64::from(u32::MAX) {
@@ -102,13 +102,13 @@ fn set_gc_percent<'gc>(
     let old = cx.env.gc_stats.gogc.replace(new.map_or(-1, i64::from));
     cx.env.requests.set_gogc = Some(new);
     cx.env.allocator.end_slice();
-    Ok(Value::Number(old as f64))
+    Ok(Value::number(old as f64))
 }
 
 fn path_argument(args: &[Value<'_>], native: &str) -> Result<String, String> {
-    match args[0] {
-        Value::String(path) => Ok(path.as_str().to_string()),
-        _ => Err(format!("{native} takes a file path.")),
+    match args[0].as_string() {
+        Some(path) => Ok(path.as_str().to_string()),
+        None => Err(format!("{native} takes a file path.")),
     }
 }
 
@@ -123,7 +123,7 @@ fn write_heap_profile<'gc>(
     };
     std::fs::write(&path, profile.encode())
         .map_err(|e| format!("Cannot write heap profile '{path}': {e}."))?;
-    Ok(Value::Bool(true))
+    Ok(Value::TRUE)
 }
 
 /// `__heapsnapshot(path)`: asks the host for a heap snapshot before the next instruction.
@@ -133,7 +133,7 @@ fn heap_snapshot<'gc>(
 ) -> Result<Value<'gc>, String> {
     cx.env.requests.heap_snapshot = Some(path_argument(args, "__heapsnapshot")?);
     cx.env.allocator.end_slice();
-    Ok(Value::Nil)
+    Ok(Value::NIL)
 }
 
 /// `__leakreport()`: asks the host for a leak report before the next instruction.
@@ -143,5 +143,5 @@ fn leak_report<'gc>(
 ) -> Result<Value<'gc>, String> {
     cx.env.requests.leak_report = true;
     cx.env.allocator.end_slice();
-    Ok(Value::Nil)
+    Ok(Value::NIL)
 }

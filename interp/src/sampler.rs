@@ -19,6 +19,9 @@
 use std::collections::HashMap;
 
 use gc_arena::{Collect, Finalization, Gc, GcWeak};
+use gclox_gc::Retained;
+
+use crate::object::{HeapObject, LoxStr};
 
 /// The most frames recorded per sample, innermost first.
 pub const MAX_DEPTH: usize = 64;
@@ -77,9 +80,11 @@ struct Pending<'gc> {
     size: u64,
     #[collect(require_static)]
     type_name: &'static str,
-    /// A buffer of `object` grew (rather than `object` being allocated).
+    /// The object's own allocation (header and value), which outlives its drop by a cycle
+    /// because this table references it weakly (see `gclox_gc::Retained`); 0 for a sample of
+    /// a buffer that grew (rather than `object` being allocated).
     #[collect(require_static)]
-    growth: bool,
+    shell: u64,
 }
 
 #[derive(Collect)]
@@ -91,7 +96,13 @@ struct Tracked<'gc> {
     #[collect(require_static)]
     size: u64,
     #[collect(require_static)]
-    growth: bool,
+    shell: u64,
+}
+
+/// A pruned sample whose object's allocation the next sweep frees.
+struct Held {
+    site: u32,
+    shell: u64,
 }
 
 /// Arena-side state of the heap profiler (behind a `Gc<RefLock<_>>` in the VM environment).
@@ -101,24 +112,20 @@ pub struct SampleTracker<'gc> {
     pending: Vec<Pending<'gc>>,
     live: Vec<Tracked<'gc>>,
     #[collect(require_static)]
+    held: Vec<Held>,
+    #[collect(require_static)]
     pub table: SiteTable,
 }
 
 impl<'gc> SampleTracker<'gc> {
-    /// Step 1: records a sampled object (or, with `growth`, the object whose buffer grew)
-    /// until its stack is known.
-    pub fn sampled(
-        &mut self,
-        object: Gc<'gc, ()>,
-        size: u64,
-        type_name: &'static str,
-        growth: bool,
-    ) {
+    /// Step 1: records a sampled object of `shell` bytes owning `size - shell` bytes of buffers
+    /// (or, with `shell` 0, the object whose buffer grew by `size`) until its stack is known.
+    pub fn sampled(&mut self, object: Gc<'gc, ()>, size: u64, type_name: &'static str, shell: u64) {
         self.pending.push(Pending {
             object: Gc::downgrade(object),
             size,
             type_name,
-            growth,
+            shell,
         });
     }
 
@@ -139,23 +146,46 @@ impl<'gc> SampleTracker<'gc> {
                 object: pending.object,
                 site: id,
                 size: pending.size,
-                growth: pending.growth,
+                shell: pending.shell,
             });
         }
     }
 
-    /// Step 3: forgets the samples whose objects this cycle's sweep frees.
-    pub fn prune(&mut self, fc: &Finalization<'gc>) {
+    /// Step 3, at the end of marking: forgets the samples whose objects this cycle's sweep
+    /// drops. Their buffers are freed by the drop; their own allocations stay in use until the
+    /// next sweep frees them (this table references them weakly), which also frees those the
+    /// previous cycle held. Returns the allocations held, strings left out (the intern table
+    /// counts every string; see `Vm::finalize`).
+    pub fn prune(&mut self, fc: &Finalization<'gc>) -> Retained {
         let sites = &mut self.table.sites;
+        for held in self.held.drain(..) {
+            let site = &mut sites[held.site as usize];
+            site.inuse_objects -= 1;
+            site.inuse_bytes -= held.shell;
+        }
+        let mut retained = Retained::default();
+        let held = &mut self.held;
         self.live.retain(|tracked| {
             if !tracked.object.is_dead(fc) {
                 return true;
             }
             let site = &mut sites[tracked.site as usize];
-            site.inuse_objects -= 1;
-            site.inuse_bytes -= tracked.size;
+            site.inuse_bytes -= tracked.size - tracked.shell;
+            if tracked.shell == 0 {
+                site.inuse_objects -= 1;
+            } else {
+                held.push(Held {
+                    site: tracked.site,
+                    shell: tracked.shell,
+                });
+                if site.type_name != LoxStr::TYPE_NAME {
+                    retained.bytes += tracked.shell;
+                    retained.objects += 1;
+                }
+            }
             false
         });
+        retained
     }
 
     /// The allocation site of every live sampled object, by the object's address (for heap
@@ -163,7 +193,7 @@ impl<'gc> SampleTracker<'gc> {
     pub fn live_sites(&self) -> HashMap<*const (), u32> {
         self.live
             .iter()
-            .filter(|t| !t.growth)
+            .filter(|t| t.shell != 0)
             .map(|t| (t.object.as_ptr(), t.site))
             .collect()
     }

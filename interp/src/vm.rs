@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use gc_arena::{lock::RefLock, Collect, Finalization, Gc, Mutation};
-use gclox_gc::{Accounting, HeapRoot, SharedStats};
+use gclox_gc::{Accounting, HeapRoot, Retained, SharedStats};
 
 use crate::alloc::{footprint, Allocator};
 use crate::global_names::GlobalNames;
@@ -118,7 +118,7 @@ impl<'gc> Env<'gc> {
         let sample = self.allocator.charge(size);
         let object = Gc::new(mc, value);
         if sample {
-            self.sample(mc, Gc::erase(object), size, T::TYPE_NAME, false);
+            self.sample(mc, Gc::erase(object), size, T::TYPE_NAME, footprint::<T>(0));
         }
         object
     }
@@ -128,7 +128,7 @@ impl<'gc> Env<'gc> {
     fn adopt<T: HeapObject + 'gc>(&mut self, mc: &Mutation<'gc>, object: Gc<'gc, T>) {
         let size = footprint::<T>(object.owned_bytes());
         if self.allocator.charge(size) {
-            self.sample(mc, Gc::erase(object), size, T::TYPE_NAME, false);
+            self.sample(mc, Gc::erase(object), size, T::TYPE_NAME, footprint::<T>(0));
         }
     }
 
@@ -143,7 +143,7 @@ impl<'gc> Env<'gc> {
         what: &'static str,
     ) {
         if bytes != 0 && self.allocator.charge_growth(bytes) {
-            self.sample(mc, owner, bytes, what, true);
+            self.sample(mc, owner, bytes, what, 0);
         }
     }
 
@@ -154,12 +154,12 @@ impl<'gc> Env<'gc> {
         object: Gc<'gc, ()>,
         size: usize,
         what: &'static str,
-        growth: bool,
+        shell: usize,
     ) {
         if let Some(tracker) = self.sampling {
             tracker
                 .borrow_mut(mc)
-                .sampled(object, size as u64, what, growth);
+                .sampled(object, size as u64, what, shell as u64);
             // The stack is captured at the end of the slice: end it after this instruction.
             self.allocator.end_slice();
         }
@@ -201,8 +201,8 @@ pub struct Vm<'gc> {
     pub(crate) frames: Vec<CallFrame<'gc>>,
     /// Upvalues still pointing into the stack, ordered by stack slot (ascending).
     pub open_upvalues: Vec<Upvalue<'gc>>,
-    /// Global slots (see [`GlobalNames`]); `None` until defined.
-    pub globals: Vec<Option<Value<'gc>>>,
+    /// Global slots (see [`GlobalNames`]); [`Value::UNDEFINED`] until defined.
+    pub(crate) globals: Vec<Value<'gc>>,
     pub env: Env<'gc>,
 }
 
@@ -265,14 +265,14 @@ impl<'gc> Vm<'gc> {
             .slot(name)
             .expect("the VM defines only a few globals itself");
         self.sync_globals();
-        self.globals[usize::from(slot)] = Some(value);
+        self.globals[usize::from(slot)] = value;
     }
 
     /// Grows the globals vector to cover every slot the compiler has handed out.
     pub fn sync_globals(&mut self) {
         let len = self.env.global_names.len();
         if self.globals.len() < len {
-            self.globals.resize(len, None);
+            self.globals.resize(len, Value::UNDEFINED);
         }
     }
 
@@ -301,10 +301,15 @@ impl<'gc> Vm<'gc> {
 }
 
 impl<'gc> HeapRoot<'gc> for Vm<'gc> {
-    fn finalize(&self, fc: &Finalization<'gc>) {
-        self.env.strings.borrow_mut(fc).prune(fc);
-        if let Some(tracker) = self.env.sampling {
-            tracker.borrow_mut(fc).prune(fc);
+    fn finalize(&self, fc: &Finalization<'gc>) -> Retained {
+        let strings = self.env.strings.borrow_mut(fc).prune(fc);
+        let sampled = match self.env.sampling {
+            Some(tracker) => tracker.borrow_mut(fc).prune(fc),
+            None => Retained::default(),
+        };
+        Retained {
+            bytes: strings * footprint::<LoxStr>(0) as u64 + sampled.bytes,
+            objects: strings + sampled.objects,
         }
     }
 
@@ -314,6 +319,6 @@ impl<'gc> HeapRoot<'gc> for Vm<'gc> {
     }
 
     fn globals_bytes(&self) -> usize {
-        self.globals.capacity() * std::mem::size_of::<Option<Value>>()
+        self.globals.capacity() * std::mem::size_of::<Value>()
     }
 }

@@ -198,8 +198,14 @@ fn max_heap_stops_a_growing_live_set_with_out_of_memory() {
             panic!("{mode}: expected Out of memory, got {result:?}")
         };
         assert_eq!(message, "Out of memory.");
-        assert_eq!(trace.len(), 2, "{trace:?}");
-        assert!(trace[0].ends_with("in grow()") && trace[1] == "[line 6] in script");
+        // The limit is checked between slices, which may end inside `init`.
+        let outer = &trace[trace.len().saturating_sub(2)..];
+        assert!(
+            (2..=3).contains(&trace.len())
+                && outer[0] == "[line 4] in grow()"
+                && outer[1] == "[line 6] in script",
+            "{mode}: {trace:?}"
+        );
     }
 }
 
@@ -264,11 +270,13 @@ fn incremental_cycles_take_many_bounded_steps() {
     let sink = cycles.clone();
     runtime.on_cycle(move |c| sink.borrow_mut().push((c.forced, c.steps)));
     runtime.run_source(CHURN).expect("runs");
+    // A cycle running when the program forces a collection is finished at once, in one
+    // step: leave out those, the cycles just before a forced one.
+    let cycles = cycles.borrow();
     let unforced: Vec<u32> = cycles
-        .borrow()
-        .iter()
-        .filter(|c| !c.0)
-        .map(|c| c.1)
+        .windows(2)
+        .filter(|pair| !pair[0].0 && !pair[1].0)
+        .map(|pair| pair[0].1)
         .collect();
     assert!(unforced.len() > 5);
     assert!(unforced.iter().all(|&s| s > 4), "{unforced:?}");
