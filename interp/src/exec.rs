@@ -722,27 +722,28 @@ fn call_value<'gc>(
 ) -> Result<usize, String> {
     let sp = stack.len();
     let callee_slot = sp - usize::from(argc) - 1;
+    // Closures take the fast path in `CALL`; a class is the next most common callee.
+    if let Some(class) = callee.as_class() {
+        let instance = env.alloc(
+            mc,
+            RefLock::new(Instance {
+                class,
+                fields: Table::default(),
+            }),
+        );
+        stack[callee_slot] = Value::instance(instance);
+        let init = class.borrow().methods.get(env.init_string);
+        return match init {
+            Some(init) => call_closure(sp, frames, env, init, argc).map(|()| sp),
+            None if argc != 0 => Err(format!("Expected 0 arguments but got {argc}.")),
+            None => Ok(sp),
+        };
+    }
     match callee.kind() {
         Kind::Closure(closure) => call_closure(sp, frames, env, closure, argc).map(|()| sp),
         Kind::BoundMethod(bound) => {
             stack[callee_slot] = bound.receiver;
             call_closure(sp, frames, env, bound.method, argc).map(|()| sp)
-        }
-        Kind::Class(class) => {
-            let instance = env.alloc(
-                mc,
-                RefLock::new(Instance {
-                    class,
-                    fields: Table::default(),
-                }),
-            );
-            stack[callee_slot] = Value::instance(instance);
-            let init = class.borrow().methods.get(env.init_string);
-            match init {
-                Some(init) => call_closure(sp, frames, env, init, argc).map(|()| sp),
-                None if argc != 0 => Err(format!("Expected 0 arguments but got {argc}.")),
-                None => Ok(sp),
-            }
         }
         Kind::Native(native) => {
             if argc != native.arity {
