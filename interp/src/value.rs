@@ -393,7 +393,16 @@ mod tests {
         assert!(matches!(Value::FALSE.kind(), Kind::Bool(false)));
         assert!(Value::NIL.is_falsey() && Value::FALSE.is_falsey());
         assert!(!Value::TRUE.is_falsey() && !Value::number(0.0).is_falsey());
-        for n in [0.0, -0.0, 1.5, -7.25, f64::INFINITY, f64::NEG_INFINITY, f64::MAX, 5e-324] {
+        for n in [
+            0.0,
+            -0.0,
+            1.5,
+            -7.25,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+            5e-324,
+        ] {
             let Kind::Number(back) = Value::number(n).kind() else {
                 panic!("{n} is not a number after boxing");
             };
@@ -405,9 +414,18 @@ mod tests {
     fn every_nan_stays_a_number_unequal_to_itself() {
         // The NaN x86 computes for 0/0 has the sign bit set: unboxed, it would look tagged.
         let computed = std::hint::black_box(0.0f64) / std::hint::black_box(0.0f64);
-        for nan in [computed, -computed, f64::NAN, f64::from_bits(0xFFFF_FFFF_FFFF_FFFF)] {
+        for nan in [
+            computed,
+            -computed,
+            f64::NAN,
+            f64::from_bits(0xFFFF_FFFF_FFFF_FFFF),
+        ] {
             let value = Value::number(nan);
-            assert!(value.as_number().is_some_and(f64::is_nan), "{:#x}", nan.to_bits());
+            assert!(
+                value.as_number().is_some_and(f64::is_nan),
+                "{:#x}",
+                nan.to_bits()
+            );
             assert!(!value.equals(value));
             assert!(!value.is_falsey());
         }
@@ -454,9 +472,16 @@ mod tests {
             assert!(matches!(values[3].kind(), Kind::Native(x) if Gc::ptr_eq(x, n)));
             assert!(values[0].as_string().is_some_and(|x| Gc::ptr_eq(x, s)));
             assert!(values[1].as_class().is_some_and(|x| Gc::ptr_eq(x, class)));
-            assert!(values[2].as_instance().is_some_and(|x| Gc::ptr_eq(x, instance)));
+            assert!(values[2]
+                .as_instance()
+                .is_some_and(|x| Gc::ptr_eq(x, instance)));
             // Each accessor answers only for its own kind, numbers and immediates included.
-            let others = [Value::NIL, Value::TRUE, Value::number(f64::NAN), Value::number(-1.0)];
+            let others = [
+                Value::NIL,
+                Value::TRUE,
+                Value::number(f64::NAN),
+                Value::number(-1.0),
+            ];
             for (i, v) in values.iter().chain(&others).enumerate() {
                 assert_eq!(v.as_string().is_some(), i == 0);
                 assert_eq!(v.as_class().is_some(), i == 1);
