@@ -164,6 +164,24 @@ fn execute<'gc>(
     result
 }
 
+/// Reads a class or instance without touching its borrow flag, for the hot paths that only
+/// look a field or method up (`GET_PROPERTY`, `INVOKE`, a class call): a `RefCell` borrow
+/// costs two stores to the object and a check, on every access.
+#[inline(always)]
+fn read<'a, T>(cell: &'a RefLock<T>) -> &'a T {
+    debug_assert!(cell.try_borrow().is_ok(), "read while mutably borrowed");
+    // SAFETY: a `RefMut` of a class or instance (`borrow_mut`) exists only inside the single
+    // statement that mutates it (SET_PROPERTY's `set_hinted`, INHERIT's `add_all`, METHOD's
+    // `set`, natives never touch them), and the VM is single-threaded; every caller drops the
+    // returned reference within its own arm, before any of those statements or any call out
+    // of the interpreter can run. So no mutable borrow overlaps this shared one, which is all
+    // `RefCell`'s flag would check. The `debug_assert!` checks it in test and fuzz builds.
+    #[allow(unsafe_code)]
+    unsafe {
+        &*cell.as_ptr()
+    }
+}
+
 /// Gives the stack room for at least `need` slots (by value, so the caller's vector stays in
 /// registers).
 #[cold]
@@ -463,7 +481,7 @@ fn execute_with<'gc>(
                     throw!("Only instances have properties.");
                 };
                 let (field, class) = {
-                    let instance = instance.borrow();
+                    let instance = read(&instance);
                     (instance.fields.get_hinted(name, hint), instance.class)
                 };
                 if let Some(value) = field {
@@ -589,9 +607,9 @@ fn execute_with<'gc>(
                 let receiver_slot = *sp - usize::from(argc) - 1;
                 let method = match at!(receiver_slot).as_instance() {
                     Some(instance) => {
-                        let instance = instance.borrow();
+                        let instance = read(&instance);
                         if !name.may_name_a_field() || instance.fields.get(name).is_none() {
-                            instance.class.borrow().methods.get_hinted(name, hint)
+                            read(&instance.class).methods.get_hinted(name, hint)
                         } else {
                             None
                         }
@@ -732,7 +750,7 @@ fn call_value<'gc>(
             }),
         );
         stack[callee_slot] = Value::instance(instance);
-        let init = class.borrow().methods.get(env.init_string);
+        let init = read(&class).methods.get(env.init_string);
         return match init {
             Some(init) => call_closure(sp, frames, env, init, argc).map(|()| sp),
             None if argc != 0 => Err(format!("Expected 0 arguments but got {argc}.")),
