@@ -168,7 +168,7 @@ fn execute<'gc>(
 /// look a field or method up (`GET_PROPERTY`, `INVOKE`, a class call): a `RefCell` borrow
 /// costs two stores to the object and a check, on every access.
 #[inline(always)]
-fn read<'a, T>(cell: &'a RefLock<T>) -> &'a T {
+fn read<T>(cell: &RefLock<T>) -> &T {
     debug_assert!(cell.try_borrow().is_ok(), "read while mutably borrowed");
     // SAFETY: a `RefMut` of a class or instance (`borrow_mut`) exists only inside the single
     // statement that mutates it (SET_PROPERTY's `set_hinted`, INHERIT's `add_all`, METHOD's
