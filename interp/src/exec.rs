@@ -182,6 +182,25 @@ fn read<T>(cell: &RefLock<T>) -> &T {
     }
 }
 
+/// Mutates a class or instance after gc-arena's write barrier, without the `RefLock` flag
+/// (see [`read`]): SET_PROPERTY's field store.
+#[inline(always)]
+fn update<'gc, T, R>(
+    mc: &Mutation<'gc>,
+    object: Gc<'gc, RefLock<T>>,
+    f: impl FnOnce(&mut T) -> R,
+) -> R {
+    // The barrier: `unlock` marks `object` for re-tracing if marking is under way.
+    let cell = object.unlock(mc);
+    debug_assert!(cell.try_borrow_mut().is_ok(), "update while borrowed");
+    // SAFETY: as for `read`, no other borrow of a class or instance lives past its own
+    // statement or arm, and this one ends when `f` returns (`f` only edits the table); so
+    // this exclusive reference is the only one, which is all `RefCell`'s flag would check.
+    #[allow(unsafe_code)]
+    let value = unsafe { &mut *cell.as_ptr() };
+    f(value)
+}
+
 /// Gives the stack room for at least `need` slots (by value, so the caller's vector stays in
 /// registers).
 #[cold]
@@ -502,7 +521,7 @@ fn execute_with<'gc>(
                 };
                 let value = pop!();
                 name.note_field_name();
-                let grew = instance.borrow_mut(mc).fields.set_hinted(name, value, hint);
+                let grew = update(mc, instance, |i| i.fields.set_hinted(name, value, hint));
                 if grew != 0 {
                     env.grew(mc, grew, Gc::erase(instance), "Instance fields");
                     check_budget!();
