@@ -163,6 +163,41 @@ fn chain_with_second_root_and_weak_edges() {
 }
 
 #[test]
+fn a_doubly_linked_list_held_at_both_ends() {
+    // head ⇄ n1 ⇄ … ⇄ tail, a root at each end: every node is reachable along two disjoint
+    // paths, so none dominates another. Cooper-Harvey-Kennedy's iteration (this module's first
+    // algorithm) needed a pass per node here, each walking the chain: cubic, effectively a
+    // hang at this size. A second list hanging off the first's head is dominated by the head.
+    const N: usize = 50_000;
+    let mut b = HeapGraphBuilder::new();
+    let nodes: Vec<NodeId> = (0..N).map(|_| obj(&mut b, "Node", 32)).collect();
+    for pair in nodes.windows(2) {
+        field(&mut b, pair[0], pair[1], "next");
+        field(&mut b, pair[1], pair[0], "prev");
+    }
+    let tail_list: Vec<NodeId> = (0..N).map(|_| obj(&mut b, "Node", 32)).collect();
+    field(&mut b, nodes[0], tail_list[0], "other");
+    for pair in tail_list.windows(2) {
+        field(&mut b, pair[0], pair[1], "next");
+        field(&mut b, pair[1], pair[0], "prev");
+    }
+    b.add_root(nodes[0], "global head");
+    b.add_root(nodes[N - 1], "global tail");
+    let g = b.finish();
+    let an = Analysis::new(&g);
+    assert!(nodes
+        .iter()
+        .all(|&n| an.idom(n) == Some(Dominator::SuperRoot)));
+    assert_eq!(an.idom(tail_list[0]), Some(Dominator::Node(nodes[0])));
+    for pair in tail_list.windows(2) {
+        assert_eq!(an.idom(pair[1]), Some(Dominator::Node(pair[0])));
+    }
+    assert_eq!(an.retained_size(nodes[0]), 32 * (N as u64 + 1));
+    assert_eq!(an.retained_count(tail_list[0]), N as u64);
+    assert_eq!(an.reachable_count(), 2 * N as u64);
+}
+
+#[test]
 fn empty_graph_and_graph_without_roots() {
     let empty = HeapGraphBuilder::new().finish();
     let an = Analysis::new(&empty);
