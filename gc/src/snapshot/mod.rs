@@ -6,7 +6,7 @@
 //! allocation site; labelled edges; labelled roots), then:
 //!
 //! - [`Analysis::new`] computes reachability from the roots, immediate dominators
-//!   (Cooper–Harvey–Kennedy), retained sizes, shortest retainer paths and which nodes lie on
+//!   (Lengauer–Tarjan), retained sizes, shortest retainer paths and which nodes lie on
 //!   reference cycles;
 //! - [`Analysis::leak_report`] renders what a person reads in a terminal;
 //! - [`write_v8_heapsnapshot`] streams the graph as V8 JSON.
@@ -35,8 +35,8 @@
 //! - Only strong edges (every [`EdgeKind`] but `Weak`) retain. Weak edges appear in the V8
 //!   output and nowhere in the analysis.
 //! - Nothing recurses on graph depth: every traversal keeps an explicit stack or queue, so a
-//!   million-long chain is fine. Everything is O(nodes + edges) (CHK's iteration count aside,
-//!   which is small in practice), with `u32` indices in flat arrays.
+//!   million-long chain is fine. Everything is O(nodes + edges) (dominators: O(edges × log
+//!   nodes)), with `u32` indices in flat arrays.
 
 mod adjacency;
 mod analysis;
