@@ -187,8 +187,9 @@ pub fn run_checked(config: Config, source: &str) -> Outcome {
     };
 
     // Twice: gc-arena drops a dead object that a weak pointer (the intern table's) still
-    // pointed at during marking, but frees its allocation only in the next cycle, so the arena
-    // counts it one cycle longer than the accounting, which counts the drop.
+    // pointed at during marking, but frees its allocation only in the next cycle. The
+    // accounting holds such objects live until then (`gclox_gc::Retained`), so the counts
+    // below agree after either collection; the second leaves only objects the program keeps.
     rt.collect_full();
     rt.collect_full();
     let m = rt.memstats();

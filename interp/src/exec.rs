@@ -285,16 +285,15 @@ fn execute_with<'gc>(
             }
         }};
     }
-    // Reloads the locals from the innermost frame after a return (`$room`: after a call,
-    // which may have pushed a new frame).
+    // Reloads the locals from the innermost frame (after a call that may have pushed one,
+    // follow it with `ensure_room!`).
     macro_rules! load_frame {
-        ($($room:ident)?) => {{
+        () => {{
             let frame = *frames.last().expect("a frame is running");
             proto = Gc::as_ref(frame.closure.proto);
             code = &proto.code;
             ip = frame.ip;
             base = frame.base;
-            $(let _ = stringify!($room); ensure_room!();)?
         }};
     }
     // Makes the locals describe the frame `call_closure` just pushed for `callee`.
@@ -359,7 +358,7 @@ fn execute_with<'gc>(
     // The stack: live values are `stack[..*sp]` (see `execute`). Accesses in the loop are
     // unchecked, by this invariant:
     // - Room: every frame on `frames` has `base + max_slots <= stack.len()`, where
-    //   `max_slots` is its code's `VerifiedCode::max_slots`. `enter!` and `load_frame!(room)`
+    //   `max_slots` is its code's `VerifiedCode::max_slots`. `enter!` and `ensure_room!` after a call's `load_frame!`
     //   ensure it for each frame a call pushes, `execute` for the frames pushed outside the
     //   loop (the script's, at the bottom), and the room never shrinks (`vm.stack_room` keeps
     //   it between slices; `Vm::stack`, `frames` and `stack_room` are crate-private).
@@ -613,7 +612,8 @@ fn execute_with<'gc>(
                     enter!(callee, *sp - usize::from(argc) - 1);
                 } else {
                     *sp = call_value(mc, &mut stack[..*sp], frames, env, callee, argc)?;
-                    load_frame!(room);
+                    load_frame!();
+                    ensure_room!();
                     check_budget!();
                 }
             }
@@ -640,7 +640,8 @@ fn execute_with<'gc>(
                     enter!(method, receiver_slot);
                 } else {
                     *sp = invoke(mc, &mut stack[..*sp], frames, env, name, argc, hint)?;
-                    load_frame!(room);
+                    load_frame!();
+                    ensure_room!();
                     check_budget!();
                 }
             }
@@ -653,7 +654,8 @@ fn execute_with<'gc>(
                 };
                 save_ip!();
                 invoke_from_class(*sp, frames, env, superclass, name, argc, hint)?;
-                load_frame!(room);
+                load_frame!();
+                ensure_room!();
             }
             op::CLOSURE => {
                 let Kind::Function(function) = read_constant!().kind() else {

@@ -202,20 +202,29 @@ impl<'gc> Value<'gc> {
         if !self.is_tagged() {
             return Kind::Number(f64::from_bits(self.bits));
         }
+        // The tags' values, for patterns (one definition: the `Tag` enum).
+        const IMMEDIATE: u64 = Tag::Immediate as u64;
+        const STRING: u64 = Tag::String as u64;
+        const FUNCTION: u64 = Tag::Function as u64;
+        const CLOSURE: u64 = Tag::Closure as u64;
+        const NATIVE: u64 = Tag::Native as u64;
+        const CLASS: u64 = Tag::Class as u64;
+        const INSTANCE: u64 = Tag::Instance as u64;
         // SAFETY (every `gc` call): the tag just read names the type asked for.
         unsafe {
             match self.tag() {
-                0 => match self.bits {
+                IMMEDIATE => match self.bits {
                     TRUE => Kind::Bool(true),
                     FALSE => Kind::Bool(false),
                     _ => Kind::Nil,
                 },
-                1 => Kind::String(self.gc()),
-                2 => Kind::Function(self.gc()),
-                3 => Kind::Closure(self.gc()),
-                4 => Kind::Native(self.gc()),
-                5 => Kind::Class(self.gc()),
-                6 => Kind::Instance(self.gc()),
+                STRING => Kind::String(self.gc()),
+                FUNCTION => Kind::Function(self.gc()),
+                CLOSURE => Kind::Closure(self.gc()),
+                NATIVE => Kind::Native(self.gc()),
+                CLASS => Kind::Class(self.gc()),
+                INSTANCE => Kind::Instance(self.gc()),
+                // The tag is three bits; the last value is `Tag::BoundMethod`.
                 _ => Kind::BoundMethod(self.gc()),
             }
         }
@@ -292,24 +301,6 @@ impl<'gc> Value<'gc> {
             Kind::Class(_) => "class",
             Kind::Instance(_) => "instance",
             Kind::BoundMethod(_) => "bound method",
-        }
-    }
-}
-
-impl<'gc> From<Kind<'gc>> for Value<'gc> {
-    #[inline(always)]
-    fn from(kind: Kind<'gc>) -> Value<'gc> {
-        match kind {
-            Kind::Nil => Value::NIL,
-            Kind::Bool(b) => Value::bool(b),
-            Kind::Number(n) => Value::number(n),
-            Kind::String(s) => Value::string(s),
-            Kind::Function(p) => Value::function(p),
-            Kind::Closure(c) => Value::closure(c),
-            Kind::Native(n) => Value::native(n),
-            Kind::Class(c) => Value::class(c),
-            Kind::Instance(i) => Value::instance(i),
-            Kind::BoundMethod(b) => Value::bound_method(b),
         }
     }
 }

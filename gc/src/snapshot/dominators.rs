@@ -4,7 +4,7 @@
 //!
 //! # Invariants
 //!
-//! - Both DFSs are iterative (an explicit stack of `(vertex, next edge)`), and so is path
+//! - The one DFS is iterative (an explicit stack of `(vertex, next edge)`), and so is path
 //!   compression (an explicit path), so a million-long chain costs a million entries on the
 //!   heap, not on the thread's stack.
 //! - `Dominators::rpo` lists the vertices reachable from the super-root in reverse postorder
@@ -30,49 +30,19 @@ pub(crate) struct Dominators {
     pub idom: Vec<u32>,
 }
 
-/// Postorder of the vertices reachable from `start`, by an iterative DFS that follows each
-/// vertex's edges in adjacency order.
-fn postorder(adj: &Adjacency, start: u32) -> Vec<u32> {
-    let mut visited = vec![false; adj.vertex_count()];
-    let mut order = Vec::new();
-    let mut stack: Vec<(u32, usize)> = vec![(start, adj.off[start as usize])];
-    visited[start as usize] = true;
-    while let Some(top) = stack.last_mut() {
-        let (v, pos) = *top;
-        if pos < adj.off[v as usize + 1] {
-            top.1 += 1;
-            let w = adj.succ[pos];
-            if !visited[w as usize] {
-                visited[w as usize] = true;
-                stack.push((w, adj.off[w as usize]));
-            }
-        } else {
-            order.push(v);
-            stack.pop();
-        }
-    }
-    order
-}
-
 /// Computes reachability from the super-root and every reachable vertex's immediate dominator.
+///
+/// Immediate dominators by Lengauer and Tarjan, in the numbers of one DFS from the super-root
+/// that follows each vertex's edges in adjacency order: `vertex[k]` is the vertex it reached
+/// `k`-th (preorder), `parent[k]` its DFS tree parent, `semi[k]` its semidominator's number.
+/// The same DFS gives the postorder whose reverse is `Dominators::rpo`.
 pub(crate) fn dominators(adj: &Adjacency) -> Dominators {
-    let mut rpo = postorder(adj, adj.super_root());
-    rpo.reverse();
-    Dominators {
-        rpo,
-        idom: lengauer_tarjan(adj),
-    }
-}
-
-/// Immediate dominators (as vertices; `NONE` when unreachable, the super-root's is itself).
-/// Works in DFS preorder numbers: `vertex[k]` is the vertex numbered `k`, `parent[k]` its DFS
-/// tree parent, `semi[k]` its semidominator's number.
-fn lengauer_tarjan(adj: &Adjacency) -> Vec<u32> {
     let vcount = adj.vertex_count();
     let root = adj.super_root();
     let mut number = vec![NONE; vcount];
     let mut vertex: Vec<u32> = vec![root];
     let mut parent: Vec<u32> = vec![NONE];
+    let mut rpo = Vec::new();
     number[root as usize] = 0;
     let mut stack: Vec<(u32, usize)> = vec![(root, adj.off[root as usize])];
     while let Some(top) = stack.last_mut() {
@@ -87,9 +57,11 @@ fn lengauer_tarjan(adj: &Adjacency) -> Vec<u32> {
                 stack.push((w, adj.off[w as usize]));
             }
         } else {
+            rpo.push(v);
             stack.pop();
         }
     }
+    rpo.reverse();
     let r = vertex.len();
 
     // Predecessors by number, reachable sources only (CSR).
@@ -157,7 +129,10 @@ fn lengauer_tarjan(adj: &Adjacency) -> Vec<u32> {
     for (k, &v) in vertex.iter().enumerate() {
         by_vertex[v as usize] = vertex[idom[k] as usize];
     }
-    by_vertex
+    Dominators {
+        rpo,
+        idom: by_vertex,
+    }
 }
 
 /// Lengauer and Tarjan's EVAL with path compression (iterative): the vertex of least
