@@ -67,6 +67,34 @@ pub mod op {
     pub const INHERIT: u8 = 35;
     /// `[name:u8]` `class closure` → `class`: add a method.
     pub const METHOD: u8 = 36;
+
+    // Fused instructions: the compiler emits these in place of a common pair (clox has none).
+    // Each does exactly what the pair does, errors included, with one dispatch instead of two.
+
+    /// `[offset:u16]` pop the top; jump forward if it was falsey (`JUMP_IF_FALSE` + `POP` on
+    /// both paths: what `if`, `while` and `for` conditions compile to).
+    pub const POP_JUMP_IF_FALSE: u8 = 37;
+    /// `[k:u8]` `a` → `a + k`, for a number constant k (`CONSTANT k` + `ADD`).
+    pub const ADD_NUMBER: u8 = 38;
+    /// `[k:u8]` `a` → `a - k`, for a number constant k.
+    pub const SUBTRACT_NUMBER: u8 = 39;
+    /// `[k:u8]` `a` → `a < k`, for a number constant k.
+    pub const LESS_NUMBER: u8 = 40;
+    /// `[k:u8]` `a` → `a > k`, for a number constant k.
+    pub const GREATER_NUMBER: u8 = 41;
+
+    /// `[slot:u8][name:u8]` push the local slot's property (`GET_LOCAL` + `GET_PROPERTY`:
+    /// `this.field`).
+    pub const GET_LOCAL_PROPERTY: u8 = 42;
+    /// `[slot:u8]` pop into the local slot (`SET_LOCAL` + `POP`: an assignment statement).
+    pub const SET_LOCAL_POP: u8 = 43;
+    /// `[g:u16]` pop into global g; error if undefined (`SET_GLOBAL` + `POP`).
+    pub const SET_GLOBAL_POP: u8 = 44;
+    /// `[name:u8]` `instance value` → nothing, setting the field (`SET_PROPERTY` + `POP`).
+    pub const SET_PROPERTY_POP: u8 = 45;
+
+    /// The highest opcode: every byte up to it is an instruction.
+    pub const LAST: u8 = SET_PROPERTY_POP;
 }
 
 /// A constant as the compiler produces it.
@@ -137,9 +165,10 @@ fn operand_bytes(opcode: u8) -> Option<usize> {
         NIL | TRUE | FALSE | POP | EQUAL | GREATER | LESS | ADD | SUBTRACT | MULTIPLY | DIVIDE
         | NOT | NEGATE | PRINT | CLOSE_UPVALUE | RETURN | INHERIT => 0,
         CONSTANT | GET_LOCAL | SET_LOCAL | GET_UPVALUE | SET_UPVALUE | GET_PROPERTY
-        | SET_PROPERTY | GET_SUPER | CALL | CLASS | METHOD => 1,
-        GET_GLOBAL | DEFINE_GLOBAL | SET_GLOBAL | JUMP | JUMP_IF_FALSE | LOOP | INVOKE
-        | SUPER_INVOKE => 2,
+        | SET_PROPERTY | GET_SUPER | CALL | CLASS | METHOD | ADD_NUMBER | SUBTRACT_NUMBER
+        | LESS_NUMBER | GREATER_NUMBER | SET_LOCAL_POP | SET_PROPERTY_POP => 1,
+        GET_GLOBAL | DEFINE_GLOBAL | SET_GLOBAL | JUMP | JUMP_IF_FALSE | POP_JUMP_IF_FALSE
+        | LOOP | INVOKE | SUPER_INVOKE | SET_GLOBAL_POP | GET_LOCAL_PROPERTY => 2,
         CLOSURE => 3,
         _ => return None,
     })
@@ -153,7 +182,8 @@ fn operand_bytes(opcode: u8) -> Option<usize> {
 ///    pairs included) lie inside the code.
 /// 2. The last instruction does not fall through: it is `RETURN`, `JUMP` or `LOOP`. So the
 ///    code is not empty, and the instruction after any other one starts inside the code.
-/// 3. Every jump (`JUMP`, `JUMP_IF_FALSE`, `LOOP`) lands on the start of an instruction.
+/// 3. Every jump (`JUMP`, `JUMP_IF_FALSE`, `POP_JUMP_IF_FALSE`, `LOOP`) lands on the start of
+///    an instruction.
 ///
 /// Hence an interpreter that starts at offset 0 and only moves to the next instruction or to
 /// a jump's target is always at an instruction start, and reads only bytes inside the code.
@@ -201,14 +231,22 @@ pub fn verify(function: &FunctionCode) -> Result<VerifiedCode, String> {
         let short = || usize::from(u16::from_be_bytes([code[pc + 1], code[pc + 2]]));
         let ok = match opcode {
             op::CONSTANT => constant(|c| matches!(c, Constant::Number(_) | Constant::String(_))),
+            op::ADD_NUMBER | op::SUBTRACT_NUMBER | op::LESS_NUMBER | op::GREATER_NUMBER => {
+                constant(|c| matches!(c, Constant::Number(_)))
+            }
+            op::GET_LOCAL_PROPERTY => function
+                .constants
+                .get(usize::from(code[pc + 2]))
+                .is_some_and(|c| matches!(c, Constant::String(_))),
             op::GET_PROPERTY
             | op::SET_PROPERTY
+            | op::SET_PROPERTY_POP
             | op::GET_SUPER
             | op::INVOKE
             | op::SUPER_INVOKE
             | op::CLASS
             | op::METHOD => constant(|c| matches!(c, Constant::String(_))),
-            op::JUMP | op::JUMP_IF_FALSE => {
+            op::JUMP | op::JUMP_IF_FALSE | op::POP_JUMP_IF_FALSE => {
                 jumps.push((pc, end + short()));
                 true
             }
@@ -274,7 +312,8 @@ fn stack_effect(code: &[u8], pc: usize) -> (usize, isize) {
         | op::GET_GLOBAL
         | op::GET_UPVALUE
         | op::CLOSURE
-        | op::CLASS => (0, 1),
+        | op::CLASS
+        | op::GET_LOCAL_PROPERTY => (0, 1),
         op::JUMP | op::LOOP => (0, 0),
         op::SET_LOCAL
         | op::SET_GLOBAL
@@ -283,8 +322,19 @@ fn stack_effect(code: &[u8], pc: usize) -> (usize, isize) {
         | op::NOT
         | op::NEGATE
         | op::JUMP_IF_FALSE
-        | op::RETURN => (1, 0),
-        op::POP | op::DEFINE_GLOBAL | op::PRINT | op::CLOSE_UPVALUE => (1, -1),
+        | op::RETURN
+        | op::ADD_NUMBER
+        | op::SUBTRACT_NUMBER
+        | op::LESS_NUMBER
+        | op::GREATER_NUMBER => (1, 0),
+        op::POP
+        | op::DEFINE_GLOBAL
+        | op::PRINT
+        | op::CLOSE_UPVALUE
+        | op::POP_JUMP_IF_FALSE
+        | op::SET_LOCAL_POP
+        | op::SET_GLOBAL_POP => (1, -1),
+        op::SET_PROPERTY_POP => (2, -2),
         op::SET_PROPERTY
         | op::GET_SUPER
         | op::EQUAL
@@ -327,7 +377,9 @@ fn stack_depths(function: &FunctionCode) -> Result<usize, (usize, &'static str)>
         let operand = |i: usize| usize::from(code[pc + i]);
         let short = || usize::from(u16::from_be_bytes([code[pc + 1], code[pc + 2]]));
         let slot_ok = match code[pc] {
-            op::GET_LOCAL | op::SET_LOCAL => operand(1) < depth,
+            op::GET_LOCAL | op::SET_LOCAL | op::GET_LOCAL_PROPERTY => operand(1) < depth,
+            // The value is popped before it is stored.
+            op::SET_LOCAL_POP => operand(1) < after,
             op::CLOSURE => {
                 let count = usize::from(u16::from_be_bytes([code[pc + 2], code[pc + 3]]));
                 // A local function captures itself: the slot its closure is pushed into.
@@ -350,7 +402,7 @@ fn stack_depths(function: &FunctionCode) -> Result<usize, (usize, &'static str)>
             op::RETURN => [None, None],
             op::JUMP => [Some(next + short()), None],
             op::LOOP => [Some(next - short()), None],
-            op::JUMP_IF_FALSE => [Some(next), Some(next + short())],
+            op::JUMP_IF_FALSE | op::POP_JUMP_IF_FALSE => [Some(next), Some(next + short())],
             _ => [Some(next), None],
         };
         for target in successors.into_iter().flatten() {
@@ -419,7 +471,7 @@ mod tests {
         for byte in 0..=u8::MAX {
             assert_eq!(
                 operand_bytes(byte).is_some(),
-                byte <= op::METHOD,
+                byte <= op::LAST,
                 "opcode {byte}"
             );
         }
@@ -509,6 +561,196 @@ mod tests {
             vec![op::CLOSURE, 0, 0, 1, 1, 2, op::RETURN],
             closure,
             "local slot out of range",
+        );
+    }
+
+    /// The opcodes of `code`, in order.
+    fn opcodes(code: &[u8]) -> Vec<u8> {
+        let mut pc = 0;
+        let mut out = Vec::new();
+        while pc < code.len() {
+            let opcode = code[pc];
+            out.push(opcode);
+            if opcode == op::CLOSURE {
+                pc += 2 * usize::from(u16::from_be_bytes([code[pc + 2], code[pc + 3]]));
+            }
+            pc += 1 + operand_bytes(opcode).expect("known opcode");
+        }
+        out
+    }
+
+    /// The opcodes of the first function `source` declares.
+    fn function_opcodes(source: &str) -> Vec<u8> {
+        let mut names = crate::global_names::GlobalNames::default();
+        let script = crate::compiler::compile(source, &mut names).expect("compiles");
+        let f = script
+            .constants
+            .iter()
+            .find_map(|c| match c {
+                Constant::Function(f) => Some(f),
+                _ => None,
+            })
+            .expect("a function");
+        verify(f).expect("verifies");
+        opcodes(&f.code)
+    }
+
+    #[test]
+    fn the_compiler_fuses_pairs_nothing_jumps_into() {
+        use op::*;
+        assert_eq!(
+            function_opcodes("fun f(n) { if (n < 2) return n; return n - 1 + 2; }"),
+            [
+                GET_LOCAL,
+                LESS_NUMBER,
+                POP_JUMP_IF_FALSE,
+                GET_LOCAL,
+                RETURN,
+                GET_LOCAL,
+                SUBTRACT_NUMBER,
+                ADD_NUMBER,
+                RETURN,
+                NIL,
+                RETURN
+            ]
+        );
+        assert_eq!(
+            function_opcodes("fun f(o) { o.x = o.y; while (o.x > 0) o.x = nil; }"),
+            [
+                GET_LOCAL,
+                GET_LOCAL_PROPERTY,
+                SET_PROPERTY_POP,
+                GET_LOCAL_PROPERTY,
+                GREATER_NUMBER,
+                POP_JUMP_IF_FALSE,
+                GET_LOCAL,
+                NIL,
+                SET_PROPERTY_POP,
+                LOOP,
+                NIL,
+                RETURN
+            ]
+        );
+        assert_eq!(
+            function_opcodes("fun f(a) { a = 1; g = a; }"),
+            [
+                CONSTANT,
+                SET_LOCAL_POP,
+                GET_LOCAL,
+                SET_GLOBAL_POP,
+                NIL,
+                RETURN
+            ]
+        );
+        // `and` jumps to just after its right operand: the pair around that point stays two
+        // instructions, and values still used (`print a = 1`) are not popped.
+        assert_eq!(
+            function_opcodes(
+                "fun f(a, b) { print (a and b).x; print (a and 1) + 1; print a = 1; }"
+            ),
+            [
+                GET_LOCAL,
+                JUMP_IF_FALSE,
+                POP,
+                GET_LOCAL,
+                GET_PROPERTY,
+                PRINT,
+                GET_LOCAL,
+                JUMP_IF_FALSE,
+                POP,
+                CONSTANT,
+                ADD_NUMBER,
+                PRINT,
+                CONSTANT,
+                SET_LOCAL,
+                PRINT,
+                NIL,
+                RETURN
+            ]
+        );
+        // A right operand of more than one constant, or a string, is not fused.
+        assert_eq!(
+            function_opcodes("fun f(a) { return a + \"s\" + (1 + 2); }"),
+            [GET_LOCAL, CONSTANT, ADD, CONSTANT, ADD_NUMBER, ADD, RETURN, NIL, RETURN]
+        );
+    }
+
+    #[test]
+    fn fused_instructions_are_checked() {
+        let number = || vec![Constant::Number(1.0)];
+        let string = || vec![Constant::String("s".into())];
+        verify(&function(
+            vec![op::NIL, op::ADD_NUMBER, 0, op::RETURN],
+            number(),
+        ))
+        .expect("ok");
+        rejects(
+            vec![op::NIL, op::ADD_NUMBER, 0, op::RETURN],
+            string(),
+            "bad operand",
+        );
+        rejects(
+            vec![op::NIL, op::LESS_NUMBER, 1, op::RETURN],
+            number(),
+            "bad operand",
+        );
+        // The popped value cannot be stored into its own slot.
+        verify(&function(
+            vec![op::NIL, op::SET_LOCAL_POP, 0, op::NIL, op::RETURN],
+            vec![],
+        ))
+        .expect("ok");
+        rejects(
+            vec![op::NIL, op::SET_LOCAL_POP, 1, op::NIL, op::RETURN],
+            vec![],
+            "local slot out of range",
+        );
+        // SET_PROPERTY_POP takes the instance and the value.
+        rejects(
+            vec![op::SET_PROPERTY_POP, 0, op::NIL, op::RETURN],
+            string(),
+            "stack underflow",
+        );
+        verify(&function(
+            vec![
+                op::NIL,
+                op::NIL,
+                op::SET_PROPERTY_POP,
+                0,
+                op::NIL,
+                op::RETURN,
+            ],
+            string(),
+        ))
+        .expect("ok");
+        rejects(
+            vec![op::GET_LOCAL_PROPERTY, 1, 0, op::RETURN],
+            string(),
+            "local slot",
+        );
+        rejects(
+            vec![op::GET_LOCAL_PROPERTY, 0, 0, op::RETURN],
+            number(),
+            "bad operand",
+        );
+        // POP_JUMP_IF_FALSE pops on both paths, and lands on an instruction start.
+        rejects(
+            vec![op::POP_JUMP_IF_FALSE, 0, 0, op::POP, op::NIL, op::RETURN],
+            vec![],
+            "stack underflow",
+        );
+        rejects(
+            vec![
+                op::TRUE,
+                op::POP_JUMP_IF_FALSE,
+                0,
+                1,
+                op::GET_LOCAL,
+                0,
+                op::RETURN,
+            ],
+            vec![],
+            "jump to the middle",
         );
     }
 

@@ -125,6 +125,11 @@ struct FunctionState<'src> {
     /// The captured variables' names, by upvalue index (for heap snapshots).
     upvalue_names: Vec<&'src str>,
     scope_depth: u32,
+    /// Where the last `GET_LOCAL` or store (`SET_LOCAL`, `SET_GLOBAL`, `SET_PROPERTY`)
+    /// starts: the instructions a following one may fuse with (see [`Compiler::last_op`]).
+    last_op: usize,
+    /// The offset the last patched forward jump lands on.
+    last_jump_target: usize,
 }
 
 struct ClassState<'src> {
@@ -314,9 +319,39 @@ impl<'src> Compiler<'src, '_> {
             return;
         };
         let [hi, lo] = distance.to_be_bytes();
-        let code = &mut self.code().code;
+        let state = self.state();
+        state.last_jump_target = state.code.code.len();
+        let code = &mut state.code.code;
         code[at] = hi;
         code[at + 1] = lo;
+    }
+
+    /// Emits `opcode` and its operand bytes, remembering where it starts for [`Self::last_op`].
+    fn emit_fusable(&mut self, opcode: u8, operands: &[u8]) {
+        let at = self.code().code.len();
+        self.state().last_op = at;
+        self.emit(opcode);
+        for &byte in operands {
+            self.emit(byte);
+        }
+    }
+
+    /// Where the code's last instruction starts, if it is one of `opcodes` emitted by
+    /// [`Self::emit_fusable`] and no jump lands after it: then it can be rewritten into a
+    /// fused instruction together with the one about to be emitted, because nothing can reach
+    /// that next instruction except by running this one.
+    /// `opcodes` are among `GET_LOCAL`, `SET_LOCAL`, `SET_PROPERTY` (one operand byte) and
+    /// `SET_GLOBAL` (two).
+    fn last_op(&mut self, opcodes: &[u8]) -> Option<usize> {
+        let state = self.state();
+        let code = &state.code.code;
+        let at = state.last_op;
+        let opcode = *code.get(at)?;
+        let length = if opcode == op::SET_GLOBAL { 3 } else { 2 };
+        (opcodes.contains(&opcode)
+            && at + length == code.len()
+            && state.last_jump_target != code.len())
+        .then_some(at)
     }
 
     fn emit_loop(&mut self, loop_start: usize) {
@@ -357,6 +392,8 @@ impl<'src> Compiler<'src, '_> {
             upvalues: Vec::new(),
             upvalue_names: Vec::new(),
             scope_depth: 0,
+            last_op: usize::MAX,
+            last_jump_target: usize::MAX,
         });
     }
 
@@ -686,6 +723,16 @@ impl<'src> Compiler<'src, '_> {
     fn expression_statement(&mut self) {
         self.expression();
         self.consume(TokenKind::Semicolon, "Expect ';' after expression.");
+        // An assignment statement stores and pops in one instruction.
+        if let Some(at) = self.last_op(&[op::SET_LOCAL, op::SET_GLOBAL, op::SET_PROPERTY]) {
+            let code = &mut self.code().code;
+            code[at] = match code[at] {
+                op::SET_LOCAL => op::SET_LOCAL_POP,
+                op::SET_GLOBAL => op::SET_GLOBAL_POP,
+                _ => op::SET_PROPERTY_POP,
+            };
+            return;
+        }
         self.emit(op::POP);
     }
 
@@ -710,16 +757,16 @@ impl<'src> Compiler<'src, '_> {
         self.expression();
         self.consume(TokenKind::RightParen, "Expect ')' after condition.");
 
-        let then_jump = self.emit_jump(op::JUMP_IF_FALSE);
-        self.emit(op::POP);
+        let then_jump = self.emit_jump(op::POP_JUMP_IF_FALSE);
         self.statement();
-        let else_jump = self.emit_jump(op::JUMP);
-        self.patch_jump(then_jump);
-        self.emit(op::POP);
         if self.matches(TokenKind::Else) {
+            let else_jump = self.emit_jump(op::JUMP);
+            self.patch_jump(then_jump);
             self.statement();
+            self.patch_jump(else_jump);
+        } else {
+            self.patch_jump(then_jump);
         }
-        self.patch_jump(else_jump);
     }
 
     fn while_statement(&mut self) {
@@ -728,12 +775,10 @@ impl<'src> Compiler<'src, '_> {
         self.expression();
         self.consume(TokenKind::RightParen, "Expect ')' after condition.");
 
-        let exit_jump = self.emit_jump(op::JUMP_IF_FALSE);
-        self.emit(op::POP);
+        let exit_jump = self.emit_jump(op::POP_JUMP_IF_FALSE);
         self.statement();
         self.emit_loop(loop_start);
         self.patch_jump(exit_jump);
-        self.emit(op::POP);
     }
 
     fn for_statement(&mut self) {
@@ -752,8 +797,7 @@ impl<'src> Compiler<'src, '_> {
         if !self.matches(TokenKind::Semicolon) {
             self.expression();
             self.consume(TokenKind::Semicolon, "Expect ';' after loop condition.");
-            exit_jump = Some(self.emit_jump(op::JUMP_IF_FALSE));
-            self.emit(op::POP);
+            exit_jump = Some(self.emit_jump(op::POP_JUMP_IF_FALSE));
         }
 
         if !self.matches(TokenKind::RightParen) {
@@ -771,7 +815,6 @@ impl<'src> Compiler<'src, '_> {
         self.emit_loop(loop_start);
         if let Some(exit_jump) = exit_jump {
             self.patch_jump(exit_jump);
-            self.emit(op::POP);
         }
         self.end_scope();
     }
@@ -862,8 +905,27 @@ impl<'src> Compiler<'src, '_> {
     }
 
     fn binary(&mut self, kind: TokenKind) {
+        let right_start = self.code().code.len();
         self.parse_precedence(Prec::of_infix(kind).next());
         use TokenKind as T;
+        let fused = match kind {
+            T::Plus => Some(op::ADD_NUMBER),
+            T::Minus => Some(op::SUBTRACT_NUMBER),
+            T::Less => Some(op::LESS_NUMBER),
+            T::Greater => Some(op::GREATER_NUMBER),
+            _ => None,
+        };
+        if let Some(fused) = fused {
+            if let Some(k) = self.number_constant_since(right_start) {
+                // `CONSTANT k` + the operator become one instruction. Nothing jumps into the
+                // right operand: it is that one instruction.
+                let code = self.code();
+                code.code.truncate(right_start);
+                code.lines.truncate(right_start);
+                self.emit2(fused, k);
+                return;
+            }
+        }
         match kind {
             T::BangEqual => self.emit2(op::EQUAL, op::NOT),
             T::EqualEqual => self.emit(op::EQUAL),
@@ -876,6 +938,19 @@ impl<'src> Compiler<'src, '_> {
             T::Star => self.emit(op::MULTIPLY),
             T::Slash => self.emit(op::DIVIDE),
             _ => unreachable!("binary() is only called for binary operators"),
+        }
+    }
+
+    /// The constant index if the code from `start` on is exactly `CONSTANT k` for a number.
+    fn number_constant_since(&mut self, start: usize) -> Option<u8> {
+        let code = self.code();
+        match code.code[start..] {
+            [op::CONSTANT, k] => matches!(
+                code.constants.get(usize::from(k)),
+                Some(Constant::Number(_))
+            )
+            .then_some(k),
+            _ => None,
         }
     }
 
@@ -919,11 +994,15 @@ impl<'src> Compiler<'src, '_> {
         let name = self.make_constant(Constant::String(self.previous.lexeme.into()));
         if can_assign && self.matches(TokenKind::Equal) {
             self.expression();
-            self.emit2(op::SET_PROPERTY, name);
+            self.emit_fusable(op::SET_PROPERTY, &[name]);
         } else if self.matches(TokenKind::LeftParen) {
             let argc = self.argument_list();
             self.emit2(op::INVOKE, name);
             self.emit(argc);
+        } else if let Some(at) = self.last_op(&[op::GET_LOCAL]) {
+            // `local.name` (`this.name` in a method) in one instruction.
+            self.code().code[at] = op::GET_LOCAL_PROPERTY;
+            self.emit(name);
         } else {
             self.emit2(op::GET_PROPERTY, name);
         }
@@ -951,8 +1030,8 @@ impl<'src> Compiler<'src, '_> {
             get
         };
         match operand {
-            Operand::Byte(b) => self.emit2(opcode, b),
-            Operand::Wide(w) => self.emit_u16(opcode, w),
+            Operand::Byte(b) => self.emit_fusable(opcode, &[b]),
+            Operand::Wide(w) => self.emit_fusable(opcode, &w.to_be_bytes()),
         }
     }
 

@@ -427,6 +427,66 @@ fn execute_with<'gc>(
             }
         }};
     }
+    // Replaces the instance on top with its field `name` or the bound method.
+    macro_rules! get_property {
+        ($hint:expr, $name:expr) => {{
+            let (hint, name): (&Hint, Str<'gc>) = ($hint, $name);
+            let Some(instance) = peek!(0).as_instance() else {
+                throw!("Only instances have properties.");
+            };
+            let (field, class) = {
+                let instance = read(&instance);
+                (instance.fields.get_hinted(name, hint), instance.class)
+            };
+            if let Some(value) = field {
+                set_top!(value);
+            } else {
+                match bind_method(mc, env, class, name, peek!(0)) {
+                    Some(bound) => set_top!(bound),
+                    None => throw!("Undefined property '{}'.", name.as_str()),
+                }
+                check_budget!();
+            }
+        }};
+    }
+    // `instance value` → `instance`: sets the field `name`; evaluates to the value.
+    macro_rules! set_property {
+        ($hint:expr, $name:expr) => {{
+            let (hint, name): (&Hint, Str<'gc>) = ($hint, $name);
+            let Some(instance) = peek!(1).as_instance() else {
+                throw!("Only instances have fields.");
+            };
+            let value = pop!();
+            name.note_field_name();
+            let grew = update(mc, instance, |i| i.fields.set_hinted(name, value, hint));
+            if grew != 0 {
+                env.grew(mc, grew, Gc::erase(instance), "Instance fields");
+                check_budget!();
+            }
+            value
+        }};
+    }
+    // Stores into a defined global; an undefined one is an error.
+    macro_rules! set_global {
+        ($slot:expr, $value:expr) => {{
+            let slot: u16 = $slot;
+            match globals.get_mut(usize::from(slot)) {
+                Some(defined) if !defined.is_undefined() => *defined = $value,
+                _ => throw!("Undefined variable '{}'.", env.global_names.name(slot)),
+            }
+        }};
+    }
+    // `a OP k` for the number constant k that the fused instruction names: replaces the top.
+    macro_rules! numeric_constant {
+        ($op:tt, $wrap:expr, $error:literal) => {{
+            let k = read_constant!();
+            let top = *sp - 1;
+            match Value::as_numbers(at!(top), k) {
+                Some((a, b)) => put!(top, $wrap(a $op b)),
+                None => throw!($error),
+            }
+        }};
+    }
     // Ends the slice after this instruction if it has allocated its budget.
     macro_rules! check_budget {
         () => {
@@ -459,6 +519,11 @@ fn execute_with<'gc>(
                 let slot = usize::from(read_byte!());
                 put!(base + slot, peek!(0));
             }
+            op::SET_LOCAL_POP => {
+                let slot = usize::from(read_byte!());
+                let value = pop!();
+                put!(base + slot, value);
+            }
             op::GET_GLOBAL => {
                 let slot = read_short!();
                 match globals.get(usize::from(slot)) {
@@ -477,10 +542,13 @@ fn execute_with<'gc>(
             op::SET_GLOBAL => {
                 let slot = read_short!();
                 let value = peek!(0);
-                match globals.get_mut(usize::from(slot)) {
-                    Some(defined) if !defined.is_undefined() => *defined = value,
-                    _ => throw!("Undefined variable '{}'.", env.global_names.name(slot)),
-                }
+                set_global!(slot, value);
+            }
+            op::SET_GLOBAL_POP => {
+                let slot = read_short!();
+                let value = peek!(0);
+                set_global!(slot, value);
+                *sp -= 1;
             }
             op::GET_UPVALUE => {
                 let index = usize::from(read_byte!());
@@ -495,37 +563,26 @@ fn execute_with<'gc>(
             op::GET_PROPERTY => {
                 let hint = &proto.hints[ip - 1];
                 let name = read_string!();
-                let Some(instance) = peek!(0).as_instance() else {
-                    throw!("Only instances have properties.");
-                };
-                let (field, class) = {
-                    let instance = read(&instance);
-                    (instance.fields.get_hinted(name, hint), instance.class)
-                };
-                if let Some(value) = field {
-                    set_top!(value);
-                } else {
-                    match bind_method(mc, env, class, name, peek!(0)) {
-                        Some(bound) => set_top!(bound),
-                        None => throw!("Undefined property '{}'.", name.as_str()),
-                    }
-                    check_budget!();
-                }
+                get_property!(hint, name);
+            }
+            op::GET_LOCAL_PROPERTY => {
+                let hint = &proto.hints[ip - 1];
+                let slot = usize::from(read_byte!());
+                let name = read_string!();
+                push!(at!(base + slot));
+                get_property!(hint, name);
             }
             op::SET_PROPERTY => {
                 let hint = &proto.hints[ip - 1];
                 let name = read_string!();
-                let Some(instance) = peek!(1).as_instance() else {
-                    throw!("Only instances have fields.");
-                };
-                let value = pop!();
-                name.note_field_name();
-                let grew = update(mc, instance, |i| i.fields.set_hinted(name, value, hint));
-                if grew != 0 {
-                    env.grew(mc, grew, Gc::erase(instance), "Instance fields");
-                    check_budget!();
-                }
+                let value = set_property!(hint, name);
                 set_top!(value);
+            }
+            op::SET_PROPERTY_POP => {
+                let hint = &proto.hints[ip - 1];
+                let name = read_string!();
+                set_property!(hint, name);
+                *sp -= 1;
             }
             op::GET_SUPER => {
                 let name = read_string!();
@@ -598,10 +655,22 @@ fn execute_with<'gc>(
                     ip += offset;
                 }
             }
+            op::POP_JUMP_IF_FALSE => {
+                let offset = usize::from(read_short!());
+                if pop!().is_falsey() {
+                    ip += offset;
+                }
+            }
             op::LOOP => {
                 let offset = usize::from(read_short!());
                 ip -= offset;
             }
+            op::ADD_NUMBER => {
+                numeric_constant!(+, Value::number, "Operands must be two numbers or two strings.")
+            }
+            op::SUBTRACT_NUMBER => numeric_constant!(-, Value::number, "Operands must be numbers."),
+            op::LESS_NUMBER => numeric_constant!(<, Value::bool, "Operands must be numbers."),
+            op::GREATER_NUMBER => numeric_constant!(>, Value::bool, "Operands must be numbers."),
             op::CALL => {
                 let argc = read_byte!();
                 save_ip!();
@@ -738,7 +807,7 @@ fn execute_with<'gc>(
                 debug_assert!(false, "unknown opcode {other}");
                 // SAFETY: dispatch reads the byte at an instruction start (see `read_byte!`),
                 // and `chunk::verify` checked that every instruction starts with a known
-                // opcode, all of which (`chunk::op`, 0..=METHOD) have an arm above. Telling
+                // opcode, all of which (`chunk::op`, 0..=LAST) have an arm above. Telling
                 // the compiler so drops the jump table's range check from every dispatch.
                 #[allow(unsafe_code)]
                 unsafe {

@@ -282,10 +282,11 @@ impl<'gc> Value<'gc> {
     /// identity (strings are interned, so identity is content equality).
     #[inline(always)]
     pub fn equals(self, other: Value<'gc>) -> bool {
-        match Value::as_numbers(self, other) {
-            Some((a, b)) => a == b,
-            None => self.bits == other.bits,
-        }
+        // Without a branch on the kinds: read as doubles, every non-number is a NaN, so the
+        // float comparison is true exactly for two equal numbers (0 and -0 included). Equal
+        // bits cover the rest, except the canonical NaN, the one number unequal to itself.
+        f64::from_bits(self.bits) == f64::from_bits(other.bits)
+            || (self.bits == other.bits && self.bits != CANONICAL_NAN)
     }
 
     /// The name of the value's type, as profiles and error messages show it.
@@ -422,6 +423,9 @@ mod tests {
         }
         assert!(Value::number(-0.0).equals(Value::number(0.0)));
         assert!(!Value::number(1.0).equals(Value::TRUE));
+        assert!(!Value::number(f64::NAN).equals(Value::NIL));
+        assert!(!Value::NIL.equals(Value::number(f64::NAN)));
+        assert!(Value::number(2.5).equals(Value::number(2.5)));
         assert!(Value::NIL.equals(Value::NIL) && !Value::NIL.equals(Value::FALSE));
     }
 

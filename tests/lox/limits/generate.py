@@ -2,8 +2,11 @@
 """Regenerates the large limit tests in this folder (run from anywhere: python3 generate.py).
 
 Each generated file is committed; this script only documents how they were made. The byte
-counts below follow clox's encoding: GET_LOCAL/SET_LOCAL take 2 bytes, POP/NIL/FALSE 1 byte,
-jumps and loops 3 bytes.
+counts below follow gclox's encoding, which is clox's plus fused instructions (chunk.rs):
+GET_LOCAL/SET_LOCAL take 2 bytes, POP/NIL/FALSE 1 byte, jumps and loops 3 bytes; an `if` or
+`while` condition is followed by one POP_JUMP_IF_FALSE (3 bytes, no POPs), and an assignment
+statement `x = v;` ends in one SET_LOCAL_POP (2 bytes) instead of SET_LOCAL + POP. So the
+largest bodies are a few bytes larger than clox's.
 """
 import os
 
@@ -186,17 +189,17 @@ def filler(nbytes, indent):
 # would swallow the function's closing brace and also report "Expect '}' after block.".
 AFTER = "  print \"resynchronize here\";"
 
-# if (x) { BODY }: the then-jump skips POP + BODY + the 3-byte else jump.
-lines = ["// The largest then-branch a forward jump can skip (65531 bytes of body) compiles.",
+# if (x) { BODY } without else: the then-jump (POP_JUMP_IF_FALSE) skips exactly BODY.
+lines = ["// The largest then-branch a forward jump can skip (65535 bytes of body) compiles.",
          "fun f(x) {", "  if (x) {"]
-lines += filler(65531, "    ")
+lines += filler(65535, "    ")
 lines += ["  }", "  return \"done\";", "}", "print f(false); // expect: done",
           "print f(true); // expect: done"]
 write("jump_if_max_ok.lox", lines)
 
 lines = ["// One byte more in the then-branch than a 16-bit jump can skip.",
          "fun f(x) {", "  if (x) {"]
-lines += filler(65532, "    ")
+lines += filler(65536, "    ")
 lines += ["  } // Error at '}': Too much code to jump over.", AFTER, "}"]
 write("jump_if_too_far.lox", lines)
 
@@ -213,17 +216,17 @@ lines += ["    " + " + ".join(terms[i:i + 25]) + " +" for i in range(0, len(term
 lines += ["    " + " + ".join(terms[-25:]) + "; // Error at 'x': Too much code to jump over.", "}"]
 write("jump_and_too_far.lox", lines)
 
-# while (x) { BODY }: the loop jumps back over the condition (2), the exit jump (3),
-# POP (1), BODY and itself (3), so BODY may be 65526 bytes. The body clears x (4 bytes).
-lines = ["// The largest while body a 16-bit backward jump allows (65526 bytes) compiles and runs.",
+# while (x) { BODY }: the loop jumps back over the condition (2), the exit jump (3), BODY
+# and itself (3), so BODY may be 65527 bytes. The body clears x (3 bytes: FALSE, SET_LOCAL_POP).
+lines = ["// The largest while body a 16-bit backward jump allows (65527 bytes) compiles and runs.",
          "fun f() {", "  var x = true;", "  while (x) {", "    x = false;"]
-lines += filler(65526 - 4, "    ")
+lines += filler(65527 - 3, "    ")
 lines += ["  }", "  return \"looped once\";", "}", "print f(); // expect: looped once"]
 write("loop_max_ok.lox", lines)
 
 lines = ["// One byte more than the largest while body.",
          "fun f() {", "  var x = true;", "  while (x) {", "    x = false;"]
-lines += filler(65527 - 4, "    ")
+lines += filler(65528 - 3, "    ")
 lines += ["  } // Error at '}': Loop body too large.", AFTER, "}"]
 write("loop_too_large.lox", lines)
 
