@@ -776,6 +776,7 @@ fn execute_with<'gc>(
                     RefLock::new(Class {
                         name,
                         methods: Table::default(),
+                        init: None,
                     }),
                 );
                 push!(Value::class(class));
@@ -788,8 +789,14 @@ fn execute_with<'gc>(
                 let Some(subclass) = peek!(0).as_class() else {
                     unreachable!("INHERIT follows the subclass's CLASS");
                 };
-                let methods = superclass.borrow().methods.clone();
-                let grew = subclass.borrow_mut(mc).methods.add_all(&methods);
+                let (methods, init) = {
+                    let superclass = superclass.borrow();
+                    (superclass.methods.clone(), superclass.init)
+                };
+                let mut subclass_mut = subclass.borrow_mut(mc);
+                let grew = subclass_mut.methods.add_all(&methods);
+                subclass_mut.init = init;
+                drop(subclass_mut);
                 env.grew(mc, grew, Gc::erase(subclass), "Class methods");
                 pop!();
             }
@@ -799,7 +806,13 @@ fn execute_with<'gc>(
                 else {
                     unreachable!("METHOD follows a class and a closure");
                 };
-                let grew = class.borrow_mut(mc).methods.set(name, method);
+                let grew = {
+                    let mut class = class.borrow_mut(mc);
+                    if Gc::ptr_eq(name, env.init_string) {
+                        class.init = Some(method);
+                    }
+                    class.methods.set(name, method)
+                };
                 env.grew(mc, grew, Gc::erase(class), "Class methods");
                 pop!();
             }
@@ -840,8 +853,7 @@ fn call_value<'gc>(
             }),
         );
         stack[callee_slot] = Value::instance(instance);
-        let init = read(&class).methods.get(env.init_string);
-        return match init {
+        return match read(&class).init {
             Some(init) => call_closure(sp, frames, env, init, argc).map(|()| sp),
             None if argc != 0 => Err(format!("Expected 0 arguments but got {argc}.")),
             None => Ok(sp),

@@ -151,6 +151,9 @@ pub struct Native {
 pub struct Class<'gc> {
     pub name: Str<'gc>,
     pub methods: Table<'gc, Gc<'gc, Closure<'gc>>>,
+    /// `methods`' entry for `init`, kept beside it so that a call of the class (every
+    /// instantiation) needs no table lookup. Set wherever `methods` gains an entry.
+    pub init: Option<Gc<'gc, Closure<'gc>>>,
 }
 
 /// `repr(C)`, fields first: the table's spill pointer (all that freeing an instance reads)

@@ -438,6 +438,7 @@ mod tests {
                 RefLock::new(Class {
                     name: s,
                     methods: Table::default(),
+                    init: None,
                 }),
             );
             let instance = Gc::new(
