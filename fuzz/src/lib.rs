@@ -23,7 +23,7 @@ use std::io::{self, Write};
 use std::rc::Rc;
 
 use gclox_gc::GcMode;
-use gclox_interp::{compiler, global_names::GlobalNames, LoxError};
+use gclox_interp::{chunk, compiler, global_names::GlobalNames, LoxError};
 use gclox_runtime::{Config, Runtime};
 
 /// `run`: most instructions per program.
@@ -59,20 +59,35 @@ fn program(data: &[u8]) -> Option<&str> {
     Some(source)
 }
 
-/// `compile`: any bytes → the compiler (if UTF-8). Must return, with errors in clox's shape.
+/// `compile`: any bytes → the compiler (if UTF-8). Must return, with errors in clox's shape;
+/// code it accepts must pass the bytecode verifier, every function of it (the fused
+/// instructions must never swallow a jump target).
 pub fn compile(data: &[u8]) {
     let Ok(source) = std::str::from_utf8(data) else {
         return;
     };
     let mut globals = GlobalNames::default();
-    if let Err(errors) = compiler::compile(source, &mut globals) {
-        check_compile_errors(&errors);
+    match compiler::compile(source, &mut globals) {
+        Err(errors) => check_compile_errors(&errors),
+        Ok(script) => verify_all(&script),
     }
     // Compiling again against the same global names (what a REPL does) must not fail
     // differently.
     let again = compiler::compile(source, &mut globals).err();
     if let Some(errors) = again {
         check_compile_errors(&errors);
+    }
+}
+
+/// Verifies a compiled function and every function nested in its constants.
+fn verify_all(function: &chunk::FunctionCode) {
+    if let Err(error) = chunk::verify(function) {
+        panic!("the compiler emitted code the verifier rejects: {error}");
+    }
+    for constant in &function.constants {
+        if let chunk::Constant::Function(inner) = constant {
+            verify_all(inner);
+        }
     }
 }
 
