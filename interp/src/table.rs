@@ -32,6 +32,10 @@ pub const INLINE: usize = 4;
 /// Entries stored at the start of the spill allocation.
 pub const CHUNK: usize = 4;
 
+// The index is built only once the inline slots and the chunk are full, so a table with an
+// index has exactly `INLINE + CHUNK + more.len()` entries (see `Table::insert`).
+const _: () = assert!(LINEAR_MAX == INLINE + CHUNK);
+
 type Entry<'gc, V> = (Str<'gc>, V);
 
 #[derive(Collect, Clone)]
@@ -150,13 +154,33 @@ impl<'gc, V: Collect<'gc> + Copy> Table<'gc, V> {
 
     /// [`Table::set`], also returning the entry's position.
     fn insert(&mut self, key: Str<'gc>, value: V) -> (usize, usize) {
-        if let Some(i) = self.position(key) {
-            if let Some(entry) = self.entry_mut(i) {
-                entry.1 = value;
+        // Where the key is, or else where it goes: the number of entries. A small table finds
+        // both in one scan; one with an index has its inline slots and chunk full.
+        let found = match self.spill.as_deref() {
+            Some(spill) if spill.index.is_some() => {
+                self.position(key).ok_or(INLINE + CHUNK + spill.more.len())
             }
-            return (i, 0);
-        }
-        let position = self.len();
+            _ => {
+                let mut i = 0;
+                loop {
+                    match self.entry(i) {
+                        Some(&(k, _)) if Gc::ptr_eq(k, key) => break Ok(i),
+                        Some(_) => i += 1,
+                        None => break Err(i),
+                    }
+                }
+            }
+        };
+        let position = match found {
+            Ok(i) => {
+                if let Some(entry) = self.entry_mut(i) {
+                    entry.1 = value;
+                }
+                return (i, 0);
+            }
+            Err(len) => len,
+        };
+        debug_assert_eq!(position, self.len());
         if position < INLINE {
             self.inline[position] = Some((key, value));
             return (position, 0);
@@ -309,6 +333,12 @@ mod tests {
                 }
                 assert_eq!(table.get(missing), None);
                 assert_eq!(table.get_hinted(missing, &Hint::new(u32::MAX)), None);
+                // Setting an existing key again, at every size: same position, no growth.
+                let first = Hint::new(u32::MAX);
+                assert_eq!(table.set_hinted(keys[0], 0, &first), 0);
+                assert_eq!(first.get(), 0);
+                assert_eq!(table.set(keys[n], n as u32), 0);
+                assert_eq!(table.len(), n + 1);
             }
             // Overwrites: through a hint, through a wrong hint, without one; no growth.
             let hint = Hint::new(0);
