@@ -759,9 +759,12 @@ impl<'src> Compiler<'src, '_> {
 
         let then_jump = self.emit_jump(op::POP_JUMP_IF_FALSE);
         self.statement();
-        if self.matches(TokenKind::Else) {
+        // The then-jump is patched before `else` is consumed, so a jump that is too far is
+        // reported at the then-branch's last token, as clox reports it.
+        if self.check(TokenKind::Else) {
             let else_jump = self.emit_jump(op::JUMP);
             self.patch_jump(then_jump);
+            self.advance();
             self.statement();
             self.patch_jump(else_jump);
         } else {

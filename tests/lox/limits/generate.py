@@ -203,6 +203,15 @@ lines += filler(65536, "    ")
 lines += ["  } // Error at '}': Too much code to jump over.", AFTER, "}"]
 write("jump_if_too_far.lox", lines)
 
+# With an else, the then-jump also skips the 3-byte jump over the else-branch: 65533 bytes of
+# then-branch are one too many, and the error names the then-branch's last token, not 'else'.
+lines = ["// A then-branch too far to jump over, followed by an else: reported at its closing brace.",
+         "fun f(x) {", "  if (x) {"]
+lines += filler(65533, "    ")
+lines += ["  } // Error at '}': Too much code to jump over.", "  else {", "    nil;", "  }", AFTER,
+          "}"]
+write("jump_then_too_far_before_else.lox", lines)
+
 lines = ["// A large else-branch overflows the jump that skips it.",
          "fun f(x) {", "  if (x) nil; else {"]
 lines += filler(70000, "    ")
