@@ -668,6 +668,25 @@ mod tests {
                 RETURN
             ]
         );
+        // A `for` loop's increment stores and pops in one instruction too.
+        assert_eq!(
+            function_opcodes("fun f() { for (var i = 0; i < 3; i = i + 1) {} }"),
+            [
+                CONSTANT,
+                GET_LOCAL,
+                LESS_NUMBER,
+                POP_JUMP_IF_FALSE,
+                JUMP,
+                GET_LOCAL,
+                ADD_NUMBER,
+                SET_LOCAL_POP,
+                LOOP,
+                LOOP,
+                POP,
+                NIL,
+                RETURN
+            ]
+        );
         // A right operand of more than one constant, or a string, is not fused.
         assert_eq!(
             function_opcodes("fun f(a) { return a + \"s\" + (1 + 2); }"),

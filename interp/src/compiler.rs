@@ -723,7 +723,12 @@ impl<'src> Compiler<'src, '_> {
     fn expression_statement(&mut self) {
         self.expression();
         self.consume(TokenKind::Semicolon, "Expect ';' after expression.");
-        // An assignment statement stores and pops in one instruction.
+        self.emit_discard();
+    }
+
+    /// Pops the value of the expression just compiled. An assignment's store and the pop
+    /// become one instruction (statements like `x = v;`, a `for` loop's `i = i + 1`).
+    fn emit_discard(&mut self) {
         if let Some(at) = self.last_op(&[op::SET_LOCAL, op::SET_GLOBAL, op::SET_PROPERTY]) {
             let code = &mut self.code().code;
             code[at] = match code[at] {
@@ -807,7 +812,7 @@ impl<'src> Compiler<'src, '_> {
             let body_jump = self.emit_jump(op::JUMP);
             let increment_start = self.code().code.len();
             self.expression();
-            self.emit(op::POP);
+            self.emit_discard();
             self.consume(TokenKind::RightParen, "Expect ')' after for clauses.");
             self.emit_loop(loop_start);
             loop_start = increment_start;
