@@ -159,7 +159,7 @@ impl std::ops::Deref for VerifiedCode {
 
 /// How many operand bytes follow `opcode`, or `None` for an unknown opcode. `CLOSURE`'s
 /// variable part (its upvalue pairs) is not included.
-fn operand_bytes(opcode: u8) -> Option<usize> {
+pub(crate) fn operand_bytes(opcode: u8) -> Option<usize> {
     use op::*;
     Some(match opcode {
         NIL | TRUE | FALSE | POP | EQUAL | GREATER | LESS | ADD | SUBTRACT | MULTIPLY | DIVIDE

@@ -10,7 +10,7 @@
 //! upvalues per function, 255 parameters and arguments, 16-bit jumps, 65 536 globals, and
 //! [`MAX_NESTING`] levels of nested expressions, blocks and functions.
 
-use crate::chunk::{op, Constant, FunctionCode};
+use crate::chunk::{op, operand_bytes, Constant, FunctionCode};
 use crate::global_names::GlobalNames;
 use crate::scanner::{Scanner, Token, TokenKind};
 
@@ -340,18 +340,14 @@ impl<'src> Compiler<'src, '_> {
     /// [`Self::emit_fusable`] and no jump lands after it: then it can be rewritten into a
     /// fused instruction together with the one about to be emitted, because nothing can reach
     /// that next instruction except by running this one.
-    /// `opcodes` are among `GET_LOCAL`, `SET_LOCAL`, `SET_PROPERTY` (one operand byte) and
-    /// `SET_GLOBAL` (two).
     fn last_op(&mut self, opcodes: &[u8]) -> Option<usize> {
         let state = self.state();
         let code = &state.code.code;
         let at = state.last_op;
         let opcode = *code.get(at)?;
-        let length = if opcode == op::SET_GLOBAL { 3 } else { 2 };
-        (opcodes.contains(&opcode)
-            && at + length == code.len()
-            && state.last_jump_target != code.len())
-        .then_some(at)
+        let end = at + 1 + operand_bytes(opcode)?;
+        (opcodes.contains(&opcode) && end == code.len() && state.last_jump_target != end)
+            .then_some(at)
     }
 
     fn emit_loop(&mut self, loop_start: usize) {

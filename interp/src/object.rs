@@ -152,7 +152,8 @@ pub struct Class<'gc> {
     pub name: Str<'gc>,
     pub methods: Table<'gc, Gc<'gc, Closure<'gc>>>,
     /// `methods`' entry for `init`, kept beside it so that a call of the class (every
-    /// instantiation) needs no table lookup. Set wherever `methods` gains an entry.
+    /// instantiation) needs no table lookup. The only instructions that change `methods`,
+    /// METHOD and INHERIT (`exec.rs`), keep it equal to that entry.
     pub init: Option<Gc<'gc, Closure<'gc>>>,
 }
 

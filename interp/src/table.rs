@@ -155,7 +155,9 @@ impl<'gc, V: Collect<'gc> + Copy> Table<'gc, V> {
     /// [`Table::set`], also returning the entry's position.
     fn insert(&mut self, key: Str<'gc>, value: V) -> (usize, usize) {
         // Where the key is, or else where it goes: the number of entries. A small table finds
-        // both in one scan; one with an index has its inline slots and chunk full.
+        // both in one scan; one with an index has its inline slots and chunk full. (Routing
+        // `position` through a shared find-or-length scan instead measured 1-3 % more
+        // instructions on the field benchmarks.)
         let found = match self.spill.as_deref() {
             Some(spill) if spill.index.is_some() => {
                 self.position(key).ok_or(INLINE + CHUNK + spill.more.len())
