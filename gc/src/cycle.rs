@@ -20,6 +20,19 @@ pub enum StepKind {
     Sweep,
 }
 
+/// One collector step (one pause): when it ran, what it did, and for which cycle. Recorded
+/// only when asked ([`crate::Heap::record_steps`]); minimum mutator utilization and the run
+/// report are computed from these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepRecord {
+    /// When the step began and ended, since the heap's start.
+    pub start: Duration,
+    pub end: Duration,
+    pub kind: StepKind,
+    /// The cycle the step belongs to (1-based).
+    pub cycle: u64,
+}
+
 /// One completed collection cycle.
 #[derive(Debug, Clone, Default)]
 pub struct CycleRecord {

@@ -28,7 +28,7 @@ use gc_arena::{
 };
 
 use crate::accounting::{Accounting, FreeScope, Retained};
-use crate::cycle::{CycleRecord, GcTotals, StepKind};
+use crate::cycle::{CycleRecord, GcTotals, StepKind, StepRecord};
 use crate::gctrace;
 use crate::memstats::{MemStats, PauseLog, SharedStats};
 use crate::monitor::{self, Monitor, Publisher, Snapshot};
@@ -101,6 +101,8 @@ where
     trace: Option<TraceRecorder>,
     /// The live monitor's writer side, once someone asked for a [`Monitor`].
     publisher: Option<(Publisher, Monitor)>,
+    /// Every step's record, once someone asked for them ([`Heap::record_steps`]).
+    step_log: Option<Vec<StepRecord>>,
 }
 
 impl<R> Heap<R>
@@ -146,6 +148,7 @@ where
             telemetry: None,
             trace: None,
             publisher: None,
+            step_log: None,
         }
     }
 
@@ -300,6 +303,17 @@ where
     /// The record of the last completed cycle, if any.
     pub fn last_cycle(&self) -> Option<&CycleRecord> {
         self.last_cycle.as_ref()
+    }
+
+    /// Starts keeping a [`StepRecord`] of every collector step from now on (16 bytes of host
+    /// memory per step), for [`Heap::step_log`].
+    pub fn record_steps(&mut self) {
+        self.step_log.get_or_insert_with(Vec::new);
+    }
+
+    /// The steps recorded since [`Heap::record_steps`] was called (empty if it was not).
+    pub fn step_log(&self) -> &[StepRecord] {
+        self.step_log.as_deref().unwrap_or(&[])
     }
 
     /// Installs a callback that receives every completed cycle's record.
@@ -546,6 +560,14 @@ where
             .current
             .as_mut()
             .expect("a step always runs inside a cycle");
+        if let Some(log) = self.step_log.as_mut() {
+            log.push(StepRecord {
+                start: since_start - took,
+                end: since_start,
+                kind,
+                cycle: cycle.number,
+            });
+        }
         cycle.steps += 1;
         cycle.longest_step = cycle.longest_step.max(took);
         match kind {

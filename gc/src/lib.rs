@@ -26,7 +26,7 @@ pub mod snapshot;
 pub mod trace;
 
 pub use accounting::{note_freed, Accounting, Retained};
-pub use cycle::{CycleRecord, GcTotals, StepKind};
+pub use cycle::{CycleRecord, GcTotals, StepKind, StepRecord};
 pub use gc_arena;
 pub use heap::{Heap, HeapRoot, Telemetry, WORK_UNIT_PACING};
 pub use memstats::{MemStats, SharedStats};

@@ -351,6 +351,16 @@ impl Runtime {
         self.heap.set_cycle_observer(Some(Box::new(observer)));
     }
 
+    /// Keeps a record of every collector step from now on (for MMU and the run report).
+    pub fn record_steps(&mut self) {
+        self.heap.record_steps();
+    }
+
+    /// The collector steps recorded since [`Runtime::record_steps`].
+    pub fn step_log(&self) -> &[gclox_gc::StepRecord] {
+        self.heap.step_log()
+    }
+
     /// A snapshot of the heap's counters.
     pub fn stats(&self) -> HeapStats {
         let accounting = self.heap.accounting();
