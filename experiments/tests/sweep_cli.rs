@@ -122,7 +122,14 @@ fn a_tiny_sweep_writes_rows_plots_and_provenance() {
     let cycles: Vec<CycleRow> = table::read(&out.join("cycles.csv"), &CYCLE_COLUMNS).unwrap();
     for row in &rows {
         let n = cycles.iter().filter(|c| c.run_id == row.run_id).count();
-        assert_eq!(n as u64, row.num_gc, "run {}", row.run_id);
+        // NumGC counts a cycle from its mark termination; its record comes when its sweep
+        // ends, so a run may end with one cycle counted but still sweeping.
+        assert!(
+            n as u64 == row.num_gc || n as u64 + 1 == row.num_gc,
+            "run {}: {n} records, NumGC {}",
+            row.run_id,
+            row.num_gc
+        );
     }
 
     for plot in ["peak_heap", "run_time", "pause_p99", "pause_max"] {

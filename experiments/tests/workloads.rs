@@ -112,9 +112,12 @@ fn leak_registry_leaks_and_its_fix_does_not() {
         leak.windows(2).all(|w| w[1] > w[0]),
         "the leak's live heap grows: {leak:?}"
     );
-    let fixed_max = fixed.iter().copied().max().unwrap_or(0);
+    // The first cycle may come while the open sessions are still being created.
+    let steady = &fixed[1..];
+    let fixed_max = steady.iter().copied().max().unwrap_or(0);
+    let fixed_min = steady.iter().copied().min().unwrap_or(0);
     assert!(
-        fixed_max <= 2 * fixed[0],
+        fixed_max <= 2 * fixed_min,
         "the fixed registry's live heap stays flat: {fixed:?}"
     );
     let leak_end = find("leak_registry.lox").result.memstats.heap_alloc;

@@ -128,11 +128,11 @@ pub fn gc_stress_configs() -> [Config; 3] {
     let base = || limited(GC_STRESS_MAX_INSTRUCTIONS);
     let mut stress = base();
     stress.gc.stress = true;
-    stress.gc.min_heap = 1024;
+    stress.gc.min_heap = Some(1024);
     stress.gc.step_budget = 1;
     let mut incremental = base();
     incremental.gc.mode = GcMode::Incremental;
-    incremental.gc.min_heap = 1024;
+    incremental.gc.min_heap = Some(1024);
     incremental.gc.step_budget = 1;
     incremental.gc.min_step = 1;
     incremental.slice_instructions = 1;

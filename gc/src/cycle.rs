@@ -44,7 +44,8 @@ pub struct CycleRecord {
     pub plan: CyclePlan,
     /// When the first step of the cycle began.
     pub start: Duration,
-    /// When marking finished (the gray queue ran dry and finalization ran).
+    /// When marking and finalization finished and sweeping began (Go's mark termination:
+    /// `NumGC` and `LastGC` count the cycle from here).
     pub mark_end: Duration,
     /// When the last sweep step finished.
     pub end: Duration,
@@ -57,7 +58,8 @@ pub struct CycleRecord {
     pub concurrent_mark: Duration,
     /// Summed duration of the marking steps between the first and the last (gctrace `e`).
     pub mark_assist: Duration,
-    /// Duration of the step that ended marking (gctrace `c`; in `stw` mode the whole cycle).
+    /// Summed duration of the mark-termination steps: those that ran finalization, the last of
+    /// which started sweeping (gctrace `c`); for a whole cycle in one step, its marking part.
     pub mark_termination: Duration,
     /// Summed duration of the steps spent only sweeping.
     pub sweep_time: Duration,
@@ -78,8 +80,23 @@ pub struct CycleRecord {
     /// Bytes and objects this cycle's sweep freed.
     pub bytes_freed: u64,
     pub objects_freed: u64,
-    /// Mark work done, in objects traced (requested work units while marking).
+    /// Mark work done, in objects traced (gc-arena's debt paid while marking, re-traces of
+    /// objects changed during marking included).
     pub objects_traced: u64,
+    /// Intern-table entries examined by finalization.
+    pub entries_pruned: u64,
+    /// The pacing policy that ran the cycle (`go119`, …).
+    pub pacer: &'static str,
+    /// The policy's collector CPU target while marking, percent (gcpacertrace's `exp.`).
+    pub goal_utilization: u32,
+    /// The policy's cons/mark estimate when the cycle started (gcpacertrace).
+    pub cons_mark: f64,
+    /// The policy's own state after the cycle, for the level-2 line.
+    pub pacer_state: String,
+    /// Share of the mark phase's wall time (start to mark end) spent in collector steps.
+    pub mark_utilization: f64,
+    /// Whether the GC CPU limiter skipped steps during this cycle.
+    pub cpu_limited: bool,
     /// Bytes of the VM's value stack and call frames, and of its globals, at cycle start.
     pub stack_bytes: u64,
     pub globals_bytes: u64,

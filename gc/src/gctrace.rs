@@ -4,9 +4,13 @@
 //! - level 1, one line per cycle, exactly Go's `GODEBUG=gctrace=1` shape:
 //!   `gc N @T.TTTs P%: a+b+c ms clock, d+e/f/g+h ms cpu, X->Y->Z MB, G MB goal, S MB stacks, M MB globals, 1 P`
 //! - level 2 adds a second line per cycle with what Go's line lacks:
-//!   `gc N: steps S, longest L ms, sweep W ms, objects A->B->C, freed F B in K objects, heap X->Y->Z B, goal G B, trigger T B`
-//! - the pacer trace, in the spirit of `GODEBUG=gcpacertrace=1`, one line at each cycle's start
-//!   and one at its end.
+//!   `gc N: steps S, longest L ms, sweep W ms, objects A->B->C, traced N, pruned N, freed F B in K objects, heap X->Y->Z B, goal G B, trigger T B, pacer P [state]`
+//! - the pacer trace, Go 1.19's `GODEBUG=gcpacertrace=1` lines with Go's exact tokens: one at
+//!   each cycle's start, one at its end (before the gc line, as Go prints them).
+//!
+//! gclox prints a cycle's gc line and pacer end line when its sweep ends, where Go prints them
+//! at mark termination: gc-arena counts no bytes while marking, so the marked heap (`Z`, the
+//! scan work) is known only once the sweep has freed the rest.
 
 use std::time::Duration;
 
@@ -82,10 +86,10 @@ pub fn line(c: &CycleRecord, gc_percent: u64) -> String {
     )
 }
 
-/// The level-2 line.
+/// The level-2 line: what Go's line lacks (steps, sweep, objects, exact bytes, the policy).
 pub fn detail_line(c: &CycleRecord) -> String {
     format!(
-        "gc {}: steps {}, longest {} ms, sweep {} ms, objects {}->{}->{}, freed {} B in {} objects, heap {}->{}->{} B, goal {} B, trigger {} B",
+        "gc {}: steps {}, longest {} ms, sweep {} ms, objects {}->{}->{}, traced {}, pruned {}, freed {} B in {} objects, heap {}->{}->{} B, goal {} B, trigger {} B, pacer {}{}{}{}",
         c.number,
         c.steps,
         fmt_ms(c.longest_step),
@@ -93,6 +97,8 @@ pub fn detail_line(c: &CycleRecord) -> String {
         c.objects_before,
         c.objects_at_mark_end,
         c.objects_after,
+        c.objects_traced,
+        c.entries_pruned,
         c.bytes_freed,
         c.objects_freed,
         c.heap_start,
@@ -100,48 +106,48 @@ pub fn detail_line(c: &CycleRecord) -> String {
         c.heap_marked,
         c.plan.goal,
         c.plan.trigger,
+        c.pacer,
+        if c.pacer_state.is_empty() { "" } else { " " },
+        c.pacer_state,
+        if c.cpu_limited { ", cpu limited" } else { "" },
     )
 }
 
-/// The pacer line at a cycle's start: the assist ratio (work units — objects traced — per byte
-/// allocated), the expected mark work, the heap now and the goal.
+/// Go 1.19's pacer line at a cycle's start (`gcControllerState.startCycle`):
+/// `pacer: assist ratio=R (scan S MB in H->G MB) workers=D+F` — the assist ratio in scan
+/// bytes per byte allocated, the expected heap scan, the heap now and the goal, dedicated and
+/// fractional workers (gclox has none: `0++0.000000e+000`).
 pub fn pacer_start_line(c: &CycleRecord) -> String {
     format!(
-        "pacer: assist ratio={} (scan {} objects in {}->{} MB) workers=0+{} trigger={} B goal={} B",
+        "pacer: assist ratio={} (scan {} MB in {}->{} MB) workers=0+{}",
         fmt_sci(c.plan.assist_ratio),
-        c.plan.mark_work,
+        mb(c.plan.heap_marked),
         mb(c.heap_start),
         mb(c.plan.goal.min(u64::MAX >> 1)),
         fmt_sci(0.0),
-        c.plan.trigger,
-        c.plan.goal,
     )
 }
 
-/// The pacer line at a cycle's end: collector share of the cycle's wall time, mark work done
-/// vs expected, heap at trigger → at mark end, and the distance to the goal.
+/// Go 1.19's pacer line at a cycle's end (`gcControllerState.endCycle`), printed before the
+/// gc line: `pacer: U% CPU (E exp.) for H+S+G B work (X B exp.) in T B -> L B (∆goal D,
+/// cons/mark C)` — the collector's CPU share of the mark phase and the policy's target, the
+/// scan work done (marked heap, stacks, globals) and expected, the heap when the cycle
+/// started and at mark termination, mark-termination heap minus goal, and the policy's
+/// cons/mark estimate before this cycle.
 pub fn pacer_end_line(c: &CycleRecord) -> String {
-    let wall = (c.end - c.start).as_secs_f64();
-    let cpu = if wall > 0.0 {
-        (c.pause_total().as_secs_f64() / wall * 100.0) as u64
-    } else {
-        100
-    };
-    let delta_goal = c.plan.goal.min(u64::MAX >> 1) as i128 - c.heap_mark_end as i128;
-    let achieved = if c.plan.goal == 0 || c.plan.goal == u64::MAX {
-        0.0
-    } else {
-        c.heap_mark_end as f64 / c.plan.goal as f64
-    };
+    let delta_goal = c.heap_mark_end as i128 - c.plan.goal.min(u64::MAX >> 1) as i128;
     format!(
-        "pacer: {}% CPU for {} objects work ({} exp.) in {} B -> {} B (∆goal {}, achieved/goal {})",
-        cpu,
-        c.objects_traced,
-        c.plan.mark_work,
+        "pacer: {}% CPU ({} exp.) for {}+{}+{} B work ({} B exp.) in {} B -> {} B (∆goal {}, cons/mark {})",
+        (c.mark_utilization * 100.0) as u64,
+        c.goal_utilization,
+        c.heap_marked,
+        c.stack_bytes,
+        c.globals_bytes,
+        c.plan.scan_expected,
         c.heap_start,
         c.heap_mark_end,
         delta_goal,
-        fmt_sci(achieved),
+        fmt_sci(c.cons_mark),
     )
 }
 

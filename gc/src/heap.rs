@@ -17,7 +17,6 @@
 //! - Objects are freed only inside a [`FreeScope`] for this heap's [`Accounting`], so their
 //!   `Drop` reports reach the right counters.
 
-use std::io::Write;
 use std::rc::Rc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -29,23 +28,45 @@ use gc_arena::{
 
 use crate::accounting::{Accounting, FreeScope, Retained};
 use crate::cycle::{CycleRecord, GcTotals, StepKind, StepRecord};
-use crate::gctrace;
 use crate::memstats::{MemStats, PauseLog, SharedStats};
 use crate::monitor::{self, Monitor, Publisher, Snapshot};
-use crate::pacer::{GcConfig, GcMode, Pacer};
-use crate::trace::{Arg, TraceRecorder, TID_COLLECTOR, TID_CYCLES};
+use crate::pacer::{CycleOutcome, GcConfig, Pacer};
+use crate::report::{Reporters, StepEvent};
+use crate::trace::{Arg, TraceRecorder, TID_COLLECTOR};
+
+pub use crate::report::{CycleObserver, Telemetry};
+
+/// What one call of [`HeapRoot::finalize`] did.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Finalized {
+    /// Footprint of the pruned objects whose memory gc-arena keeps until the next sweep.
+    pub retained: Retained,
+    /// Work done (weak entries examined).
+    pub work: u64,
+    /// Whether finalization is complete for this cycle (sweeping may start).
+    pub done: bool,
+}
 
 /// Implemented by the arena root.
 pub trait HeapRoot<'gc> {
-    /// Called once per cycle at the end of marking, with every reachable object marked,
-    /// before anything is swept. Prune weak tables here: `GcWeak::is_dead(fc)` tells which
-    /// entries this sweep will free. Returns the footprint of the pruned objects whose memory
-    /// gc-arena keeps until the next sweep (see [`Retained`]); the heap counts it freed then.
-    fn finalize(&self, fc: &Finalization<'gc>) -> Retained;
+    /// Finalization, called at the end of marking, with every reachable object marked,
+    /// before anything is swept, in one or more steps: prune weak tables here
+    /// (`GcWeak::is_dead(fc)` tells which entries this sweep will free), doing about `budget`
+    /// units of work per call, resuming where the last call stopped unless `start`. The
+    /// program may run between two calls (and its barriers may send marking back to work).
+    /// Returns when every weak table has been pruned for this cycle with `done`, and the
+    /// footprint of the pruned objects whose memory gc-arena keeps until the next sweep
+    /// (see [`Retained`]); the heap counts it freed then.
+    fn finalize(&self, fc: &Finalization<'gc>, start: bool, budget: u64) -> Finalized;
     /// Bytes of the root's stacks (gctrace's `MB stacks`).
     fn stack_bytes(&self) -> usize;
     /// Bytes of the root's global variables (gctrace's `MB globals`).
     fn globals_bytes(&self) -> usize;
+    /// Bytes the runtime holds for this root outside the arena objects: what the memory
+    /// limit counts besides the heap. Default: stacks and globals.
+    fn non_heap_bytes(&self) -> usize {
+        self.stack_bytes() + self.globals_bytes()
+    }
 }
 
 /// gc-arena pacing under which one unit of debt buys one object traced (marking) or one object
@@ -60,17 +81,9 @@ pub const WORK_UNIT_PACING: Pacing = Pacing {
     free_factor: 1.0,
 };
 
-/// Where and how much collector telemetry is written.
-pub struct Telemetry {
-    /// 0: off; 1: Go's gctrace line per cycle; 2: plus gclox's detail line.
-    pub gctrace: u8,
-    /// The pacer's start and end lines per cycle.
-    pub pacertrace: bool,
-    pub out: Box<dyn Write>,
-}
-
-/// Called with each completed cycle's record.
-pub type CycleObserver = Box<dyn FnMut(&CycleRecord)>;
+/// Work units per chunk when a step runs under a time budget: the budget is checked between
+/// chunks.
+const TIMED_CHUNK: u64 = 64;
 
 /// An arena plus the machinery that decides how it is collected and records what happened.
 pub struct Heap<R>
@@ -86,23 +99,31 @@ where
     start_unix_ns: u64,
     /// `accounting.total_alloc()` at the previous step: the allocation each step pays for.
     alloc_at_last_step: u64,
-    /// What the running cycle's sweep drops but keeps allocated (see [`Retained`]).
+    /// What the running cycle's finalization pruned but gc-arena keeps allocated until the
+    /// next sweep (see [`Retained`]).
     retained: Retained,
+    /// Whether the running cycle's finalization has begun (its next call resumes).
+    finalizing: bool,
+    /// Whether the running cycle's outcome may train the pacing policy: only cycles the pacer
+    /// started and ran, not forced, rescue or forcibly finished ones.
+    cycle_trains: bool,
     /// Highest live heap seen at a step boundary since the last cycle ended, and ever.
     peak_since_cycle: u64,
     peak_ever: u64,
     current: Option<CycleRecord>,
     last_cycle: Option<CycleRecord>,
-    last_cycle_end_unix_ns: u64,
+    /// Unix time of the last mark termination (Go's `LastGC`).
+    last_gc_unix_ns: u64,
     totals: GcTotals,
     pauses: PauseLog,
-    observer: Option<CycleObserver>,
-    telemetry: Option<Telemetry>,
-    trace: Option<TraceRecorder>,
+    /// Collector time outside sweeping (Go's GC CPU: gctrace `P%`, `GCCPUFraction`).
+    gc_cpu_no_sweep: Duration,
+    /// The CPU limiter's clock: when it last accounted time, and collector time since then.
+    limiter_at: Instant,
+    collector_since_limiter: Duration,
+    reporters: Reporters,
     /// The live monitor's writer side, once someone asked for a [`Monitor`].
     publisher: Option<(Publisher, Monitor)>,
-    /// Every step's record, once someone asked for them ([`Heap::record_steps`]).
-    step_log: Option<Vec<StepRecord>>,
 }
 
 impl<R> Heap<R>
@@ -126,30 +147,42 @@ where
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64);
         let pacer = Pacer::new(config);
-        shared.next_gc.set(pacer.goal());
-        shared.gogc.set(pacer.config.gogc.map_or(-1, i64::from));
-        Heap {
+        let now = Instant::now();
+        let mut heap = Heap {
             arena,
             accounting,
             shared,
             pacer,
-            start: Instant::now(),
+            start: now,
             start_unix_ns,
             alloc_at_last_step: 0,
             retained: Retained::default(),
+            finalizing: false,
+            cycle_trains: false,
             peak_since_cycle: 0,
             peak_ever: 0,
             current: None,
             last_cycle: None,
-            last_cycle_end_unix_ns: 0,
+            last_gc_unix_ns: 0,
             totals: GcTotals::default(),
             pauses: PauseLog::default(),
-            observer: None,
-            telemetry: None,
-            trace: None,
+            gc_cpu_no_sweep: Duration::ZERO,
+            limiter_at: now,
+            collector_since_limiter: Duration::ZERO,
+            reporters: Reporters::default(),
             publisher: None,
-            step_log: None,
-        }
+        };
+        let non_heap = heap.non_heap_bytes();
+        heap.pacer.observe(heap.accounting.live_bytes(), non_heap);
+        heap.shared.next_gc.set(heap.pacer.goal());
+        let gogc = heap.pacer.config.gogc.map_or(-1, i64::from);
+        heap.shared.gogc.set(gogc);
+        heap
+    }
+
+    /// Bytes the runtime holds outside the heap (what the memory limit counts besides it).
+    fn non_heap_bytes(&self) -> u64 {
+        self.arena.mutate(|_, root| root.non_heap_bytes()) as u64
     }
 
     /// A handle another thread can read this heap's latest statistics through (see
@@ -166,7 +199,6 @@ where
         let Some((publisher, _)) = self.publisher.as_ref() else {
             return;
         };
-        let newest = ((self.pauses.count + 255) % 256) as usize;
         publisher.publish(&Snapshot {
             time_ns: self.start.elapsed().as_nanos() as u64,
             heap_alloc: self.accounting.live_bytes(),
@@ -176,11 +208,7 @@ where
             num_gc: self.totals.cycles,
             num_forced_gc: self.totals.forced_cycles,
             pause_total_ns: self.pauses.total_ns,
-            last_pause_ns: if self.pauses.count == 0 {
-                0
-            } else {
-                self.pauses.ring_ns[newest]
-            },
+            last_pause_ns: self.pauses.last_ns,
             num_pauses: self.pauses.count,
             phase: Snapshot::phase_code(self.arena.collection_phase()),
             seq: 0,
@@ -189,7 +217,7 @@ where
 
     /// Starts recording an execution trace (see `trace.rs`) of at most `max_events` events.
     pub fn enable_trace(&mut self, max_events: usize, process_name: &str) {
-        self.trace = Some(TraceRecorder::new(self.start, max_events, process_name));
+        self.reporters.trace = Some(TraceRecorder::new(self.start, max_events, process_name));
     }
 
     /// Starts an execution trace like [`Heap::enable_trace`] whose events a writer thread
@@ -201,46 +229,46 @@ where
         w: Box<dyn std::io::Write + Send>,
     ) -> std::io::Result<()> {
         let recorder = TraceRecorder::streaming(self.start, max_events, process_name, w)?;
-        self.trace = Some(recorder);
+        self.reporters.trace = Some(recorder);
         Ok(())
     }
 
     /// Ends a streamed trace (see [`TraceRecorder::finish`]); tracing is off afterwards. An
     /// in-memory trace stays, to be written with [`TraceRecorder::write_json`].
     pub fn finish_trace(&mut self) -> std::io::Result<()> {
-        let Some(trace) = self.trace.as_mut() else {
+        let Some(trace) = self.reporters.trace.as_mut() else {
             return Ok(());
         };
         let streamed = trace.is_streaming();
         let result = trace.finish();
         if streamed {
-            self.trace = None;
+            self.reporters.trace = None;
         }
         result
     }
 
     /// The execution trace recorded so far, if tracing is on.
     pub fn trace(&self) -> Option<&TraceRecorder> {
-        self.trace.as_ref()
+        self.reporters.trace.as_ref()
     }
 
     /// Whether an execution trace is being recorded.
     #[inline]
     pub fn tracing(&self) -> bool {
-        self.trace.is_some()
+        self.reporters.trace.is_some()
     }
 
     /// Records a slice of mutator (VM) execution in the trace.
     #[inline]
     pub fn trace_mutator(&mut self, begin: Instant, end: Instant, instructions: u64) {
-        if let Some(trace) = self.trace.as_mut() {
+        if let Some(trace) = self.reporters.trace.as_mut() {
             trace.mutator(begin, end, instructions);
         }
     }
 
     /// Records an instant event (a limit hit, a report written) in the trace.
     pub fn trace_event(&mut self, name: &'static str) {
-        if let Some(trace) = self.trace.as_mut() {
+        if let Some(trace) = self.reporters.trace.as_mut() {
             let heap = Arg::Num(self.accounting.live_bytes() as f64);
             trace.instant(TID_COLLECTOR, name, Instant::now(), &[("heap_live", heap)]);
         }
@@ -277,6 +305,11 @@ where
         &self.pacer.config
     }
 
+    /// The pacer (policy, plan, limiter), read-only.
+    pub fn pacer(&self) -> &Pacer {
+        &self.pacer
+    }
+
     /// Sets gogc now (Go's `debug.SetGCPercent`), returning the previous value.
     pub fn set_gogc(&mut self, gogc: Option<u32>) -> Option<u32> {
         let old = self.pacer.set_gogc(gogc);
@@ -305,25 +338,25 @@ where
         self.last_cycle.as_ref()
     }
 
-    /// Starts keeping a [`StepRecord`] of every collector step from now on (16 bytes of host
+    /// Starts keeping a [`StepRecord`] of every collector step from now on (24 bytes of host
     /// memory per step), for [`Heap::step_log`].
     pub fn record_steps(&mut self) {
-        self.step_log.get_or_insert_with(Vec::new);
+        self.reporters.step_log.get_or_insert_with(Vec::new);
     }
 
     /// The steps recorded since [`Heap::record_steps`] was called (empty if it was not).
     pub fn step_log(&self) -> &[StepRecord] {
-        self.step_log.as_deref().unwrap_or(&[])
+        self.reporters.step_log.as_deref().unwrap_or(&[])
     }
 
     /// Installs a callback that receives every completed cycle's record.
     pub fn set_cycle_observer(&mut self, observer: Option<CycleObserver>) {
-        self.observer = observer;
+        self.reporters.observer = observer;
     }
 
     /// Installs (or removes) the gctrace/pacer-trace output.
     pub fn set_telemetry(&mut self, telemetry: Option<Telemetry>) {
-        self.telemetry = telemetry;
+        self.reporters.telemetry = telemetry;
     }
 
     /// A snapshot of the heap's statistics.
@@ -337,14 +370,14 @@ where
             frees: a.frees(),
             heap_objects: a.live_objects(),
             next_gc: self.pacer.goal(),
-            last_gc: self.last_cycle_end_unix_ns,
+            last_gc: self.last_gc_unix_ns,
             num_gc: self.totals.cycles,
             num_forced_gc: self.totals.forced_cycles,
             num_pauses: self.pauses.count,
             pause_total_ns: self.pauses.total_ns,
             pause_ns: self.pauses.ring_ns,
             pause_end: self.pauses.ring_end,
-            gc_cpu_fraction: self.pauses.total_ns as f64 / elapsed,
+            gc_cpu_fraction: self.gc_cpu_no_sweep.as_nanos() as f64 / elapsed,
             pause_p50_ns: self.pauses.quantile(0.5),
             pause_p99_ns: self.pauses.quantile(0.99),
             pause_max_ns: self.pauses.max_ns,
@@ -354,7 +387,8 @@ where
 
     /// One collector step, between two slices of the mutator: starts a cycle if the pacer says
     /// the heap reached its trigger, otherwise advances the running cycle by the work the pacer
-    /// asks for. Returns what the step did, or `None` if no collection work was due.
+    /// asks for. Returns what the step did, or `None` if no collection work was due (or the
+    /// GC CPU limiter held it back).
     pub fn step(&mut self) -> Option<StepKind> {
         let total = self.accounting.total_alloc();
         let allocated_since = total - self.alloc_at_last_step;
@@ -362,55 +396,140 @@ where
         let live = self.accounting.live_bytes();
         self.peak_since_cycle = self.peak_since_cycle.max(live);
         self.peak_ever = self.peak_ever.max(live);
+        if self.pacer.config.memlimit.is_some() {
+            let non_heap = self.non_heap_bytes();
+            self.pacer.observe(live, non_heap);
+            self.shared.next_gc.set(self.pacer.goal());
+        }
 
-        if self.arena.collection_phase() == CollectionPhase::Sleeping {
+        let sleeping = self.arena.collection_phase() == CollectionPhase::Sleeping;
+        if sleeping {
             let stress_idle = self.pacer.config.stress && allocated_since == 0;
             if stress_idle || !self.pacer.should_start(live) {
                 self.publish();
                 return None;
             }
-            if self.pacer.config.stress || self.pacer.config.mode == GcMode::StopTheWorld {
+        }
+        if self.cpu_limited() {
+            if let Some(cycle) = self.current.as_mut() {
+                cycle.cpu_limited = true;
+            }
+            self.publish();
+            return None;
+        }
+        if sleeping {
+            if self.pacer.whole_cycles() {
                 self.whole_cycle(false);
                 self.publish();
                 return Some(StepKind::MarkTermination);
             }
             self.begin_cycle(Instant::now(), false);
+            self.cycle_trains = true;
         }
 
         let began = Instant::now();
+        let deadline = self.pacer.config.step_time_budget.map(|b| began + b);
         let scope = FreeScope::enter(&self.accounting);
-        let work_asked;
-        let kind = if self.arena.collection_phase() == CollectionPhase::Sweeping {
-            let work = self.pacer.sweep_step_work(total, allocated_since);
-            work_asked = work;
-            self.set_debt(work);
-            self.arena.cycle_debt();
-            StepKind::Sweep
+        let (kind, work) = if self.arena.collection_phase() == CollectionPhase::Sweeping {
+            let asked = self.pacer.sweep_step_work(total, allocated_since);
+            (StepKind::Sweep, self.sweep(asked, deadline))
         } else {
-            let work = self.pacer.mark_step_work(live, allocated_since);
-            work_asked = work;
-            self.set_debt(work);
-            if let Some(cycle) = self.current.as_mut() {
-                cycle.objects_traced += work;
-            }
-            if let Some(marked) = self.arena.mark_debt() {
-                self.retained = marked.finalize(|fc, root| root.finalize(fc));
-                self.start_sweeping();
-                StepKind::MarkTermination
-            } else {
-                StepKind::Mark
-            }
+            let asked = self.pacer.mark_step_work(live, allocated_since);
+            self.mark(asked, deadline)
         };
         drop(scope);
-        self.end_step(began, kind, work_asked);
+        let took = began.elapsed();
+        let sweep_part = if kind == StepKind::Sweep { took } else { Duration::ZERO };
+        self.end_step(began, kind, false, work, sweep_part);
         self.publish();
         Some(kind)
+    }
+
+    /// Whether the GC CPU limiter holds collection back now; accounts the time since it last
+    /// asked.
+    fn cpu_limited(&mut self) -> bool {
+        let now = Instant::now();
+        let wall = now - self.limiter_at;
+        let collector = std::mem::take(&mut self.collector_since_limiter).min(wall);
+        self.limiter_at = now;
+        self.pacer.limit_cpu(wall - collector, collector)
+    }
+
+    /// Marks with `work` units of debt (in chunks under a deadline); once marking is complete,
+    /// finalizes with the rest, and starts sweeping when finalization is done. Returns the
+    /// step's kind and the work done.
+    fn mark(&mut self, work: u64, deadline: Option<Instant>) -> (StepKind, u64) {
+        let mut left = work;
+        let mut done = 0;
+        let mut kind = StepKind::Mark;
+        loop {
+            let chunk = if deadline.is_some() { left.min(TIMED_CHUNK) } else { left };
+            self.set_debt(chunk);
+            let marked = self.arena.mark_debt().is_some();
+            let traced = chunk - self.remaining_debt().min(chunk);
+            done += traced;
+            left = left.saturating_sub(traced);
+            if let Some(cycle) = self.current.as_mut() {
+                cycle.objects_traced += traced;
+            }
+            if marked {
+                kind = StepKind::MarkTermination;
+                let (work, finished) = self.finalize(left.max(1));
+                done += work;
+                left = left.saturating_sub(work);
+                if finished {
+                    break;
+                }
+            }
+            if left == 0 || deadline.is_some_and(|d| Instant::now() >= d) {
+                break;
+            }
+        }
+        (kind, done)
+    }
+
+    /// Runs one call of the root's finalization with `budget`; starts sweeping when it is
+    /// done. Returns the work it did and whether sweeping started.
+    fn finalize(&mut self, budget: u64) -> (u64, bool) {
+        let start = !std::mem::replace(&mut self.finalizing, true);
+        let marked = self
+            .arena
+            .mark_debt()
+            .expect("called right after marking completed");
+        let step = marked.finalize(|fc, root| root.finalize(fc, start, budget));
+        self.retained.bytes += step.retained.bytes;
+        self.retained.objects += step.retained.objects;
+        if let Some(cycle) = self.current.as_mut() {
+            cycle.entries_pruned += step.work;
+        }
+        if step.done {
+            self.start_sweeping();
+        }
+        (step.work, step.done)
+    }
+
+    /// Sweeps `work` units (in chunks under a deadline), never past the cycle's end.
+    fn sweep(&mut self, work: u64, deadline: Option<Instant>) -> u64 {
+        let mut left = work;
+        let mut done = 0;
+        while left > 0 && self.arena.collection_phase() == CollectionPhase::Sweeping {
+            let chunk = if deadline.is_some() { left.min(TIMED_CHUNK) } else { left };
+            self.set_debt(chunk);
+            self.arena.cycle_debt();
+            done += chunk - self.remaining_debt().min(chunk);
+            left -= chunk;
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                break;
+            }
+        }
+        done
     }
 
     /// Runs a complete collection now: finishes the cycle in progress (if any), then runs a
     /// whole fresh cycle, so every object unreachable at the call is freed. `forced` marks the
     /// fresh cycle as requested by the program (Go's `runtime.GC()`).
     pub fn collect_full(&mut self, forced: bool) {
+        self.cycle_trains = false;
         if self.arena.collection_phase() != CollectionPhase::Sleeping {
             self.finish_cycle_now();
         }
@@ -437,23 +556,37 @@ where
         self.finish_cycle_now();
     }
 
-    /// Completes the cycle in progress as one step.
+    /// Completes the cycle in progress as one step: the rest of marking and finalization (if
+    /// the cycle had not reached sweeping), then the rest of sweeping. The step is recorded
+    /// as what it finished: mark termination with its sweeping part apart, or a sweep step.
     fn finish_cycle_now(&mut self) {
         let began = Instant::now();
         let scope = FreeScope::enter(&self.accounting);
-        if self.arena.collection_phase() != CollectionPhase::Sweeping {
+        let was_sweeping = self.arena.collection_phase() == CollectionPhase::Sweeping;
+        if !was_sweeping {
+            let start = !std::mem::replace(&mut self.finalizing, true);
             let marked = self
                 .arena
                 .finish_marking()
                 .expect("finish_marking outside sweeping always ends fully marked");
-            self.retained = marked.finalize(|fc, root| root.finalize(fc));
+            let step = marked.finalize(|fc, root| root.finalize(fc, start, u64::MAX));
+            debug_assert!(step.done, "an unbounded finalization completes");
+            self.retained.bytes += step.retained.bytes;
+            self.retained.objects += step.retained.objects;
             self.start_sweeping();
         }
+        let sweep_began = Instant::now();
         // From the sweeping phase `finish_cycle` only sweeps to the end of this cycle; it never
         // marks again, so finalization cannot be skipped here.
         self.arena.finish_cycle();
         drop(scope);
-        self.end_step(began, StepKind::MarkTermination, u64::MAX);
+        let sweep_part = sweep_began.elapsed();
+        let kind = if was_sweeping {
+            StepKind::Sweep
+        } else {
+            StepKind::MarkTermination
+        };
+        self.end_step(began, kind, true, 0, sweep_part);
     }
 
     /// Sets gc-arena's debt to exactly `work` units.
@@ -462,135 +595,126 @@ where
         metrics.adjust_debt(work as f64 - metrics.allocation_debt());
     }
 
+    /// Debt left after a collector call: the part of the work asked that was not needed.
+    fn remaining_debt(&self) -> u64 {
+        self.arena.metrics().allocation_debt().max(0.0) as u64
+    }
+
     /// After finalization: re-marks whatever finalization's write barriers turned gray again,
-    /// then enters the sweep phase. Records the heap at mark end.
+    /// then enters the sweep phase. This is Go's mark termination: the cycle counts in
+    /// `NumGC` and `LastGC` from here.
     fn start_sweeping(&mut self) {
         self.arena
             .finish_marking()
             .expect("finish_marking outside sweeping always ends fully marked")
             .start_sweeping();
+        self.finalizing = false;
         let heap = self.accounting.live_bytes();
         let objects = self.accounting.live_objects();
         self.pacer
             .mark_ended(objects, self.accounting.total_alloc());
         let since_start = self.start.elapsed();
-        if let Some(cycle) = self.current.as_mut() {
-            cycle.heap_mark_end = heap;
-            cycle.objects_at_mark_end = objects;
-            cycle.mark_end = since_start;
-            // Baselines: `end_cycle` turns these into what this cycle's sweep freed.
-            cycle.bytes_freed = self.accounting.freed_bytes();
-            cycle.objects_freed = self.accounting.frees();
-        }
+        let unix_ns = self.start_unix_ns + since_start.as_nanos() as u64;
+        let cycle = self.current.as_mut().expect("marking runs inside a cycle");
+        cycle.heap_mark_end = heap;
+        cycle.objects_at_mark_end = objects;
+        cycle.mark_end = since_start;
+        // Baselines: `end_cycle` turns these into what this cycle's sweep freed.
+        cycle.bytes_freed = self.accounting.freed_bytes();
+        cycle.objects_freed = self.accounting.frees();
+        self.totals.cycles += 1;
+        self.totals.forced_cycles += u64::from(cycle.forced);
+        self.last_gc_unix_ns = unix_ns;
+        self.shared.num_gc.set(self.totals.cycles);
+        self.shared.num_forced_gc.set(self.totals.forced_cycles);
+        self.shared.last_gc.set(unix_ns);
     }
 
     fn begin_cycle(&mut self, at: Instant, forced: bool) {
-        self.pacer.start_cycle(self.accounting.live_objects());
+        self.cycle_trains = false;
         let (stack_bytes, globals_bytes) = self
             .arena
-            .mutate(|_, root| (root.stack_bytes(), root.globals_bytes()));
+            .mutate(|_, root| (root.stack_bytes() as u64, root.globals_bytes() as u64));
+        self.pacer
+            .start_cycle(self.accounting.live_objects(), stack_bytes, globals_bytes);
+        let policy = self.pacer.policy();
         let cycle = CycleRecord {
             number: self.totals.cycles + 1,
             forced,
             plan: *self.pacer.plan(),
+            pacer: policy.kind().name(),
+            goal_utilization: policy.goal_utilization(),
+            cons_mark: policy.cons_mark(),
             start: at - self.start,
             objects_before: self.accounting.live_objects(),
             heap_start: self.accounting.live_bytes(),
-            stack_bytes: stack_bytes as u64,
-            globals_bytes: globals_bytes as u64,
+            stack_bytes,
+            globals_bytes,
             ..CycleRecord::default()
         };
-        if let Some(t) = self.telemetry.as_mut() {
-            if t.pacertrace {
-                let _ = writeln!(t.out, "{}", gctrace::pacer_start_line(&cycle));
-            }
-        }
+        self.reporters.cycle_started(&cycle);
         self.current = Some(cycle);
     }
 
-    /// `work_asked`: the pacer's work units for the step; `u64::MAX` for a step that ran the
-    /// cycle to its end regardless (a full collection).
-    fn end_step(&mut self, began: Instant, kind: StepKind, work_asked: u64) {
+    /// Records a finished step. `whole`: it ran the cycle to its end regardless of the pacer
+    /// (a full collection); `sweep_part`: how much of it was sweeping.
+    fn end_step(
+        &mut self,
+        began: Instant,
+        kind: StepKind,
+        whole: bool,
+        work: u64,
+        sweep_part: Duration,
+    ) {
         let now = Instant::now();
         let took = now - began;
         let since_start = now - self.start;
         let end_unix_ns = self.start_unix_ns + since_start.as_nanos() as u64;
-        self.pauses.record(took, end_unix_ns);
         self.totals.steps += 1;
         self.totals.pause_total += took;
         self.totals.longest_step = self.totals.longest_step.max(took);
-        self.shared.num_pauses.set(self.pauses.count);
-        self.shared.pause_total_ns.set(self.pauses.total_ns);
-        self.shared.pause_max_ns.set(self.pauses.max_ns);
-
-        if let Some(trace) = self.trace.as_mut() {
-            let name = match kind {
-                _ if work_asked == u64::MAX => "full collection",
-                StepKind::Mark => "mark",
-                StepKind::MarkTermination => "mark termination",
-                StepKind::Sweep => "sweep",
-            };
-            let number = self.current.as_ref().map_or(0, |c| c.number);
-            let live = self.accounting.live_bytes() as f64;
-            let work = if work_asked == u64::MAX {
-                Arg::Text("whole cycle")
-            } else {
-                Arg::Num(work_asked as f64)
-            };
-            let args = [
-                ("cycle", Arg::Num(number as f64)),
-                ("heap_live", Arg::Num(live)),
-                ("work", work),
-            ];
-            trace.complete(TID_COLLECTOR, name, "gc", began, now, &args);
-            let goal = self.pacer.goal().min(u64::MAX >> 1) as f64;
-            let objects = self.accounting.live_objects() as f64;
-            // As Go's trace export: viewers stack a counter's series, so the second is the
-            // distance to the goal and the stack's top is the goal itself. Objects are
-            // another unit, so another counter.
-            let counters = [
-                ("live bytes", Arg::Num(live)),
-                ("to goal bytes", Arg::Num((goal - live).max(0.0))),
-            ];
-            trace.counter("heap", now, &counters);
-            trace.counter("live objects", now, &[("objects", Arg::Num(objects))]);
-        }
+        self.gc_cpu_no_sweep += took - sweep_part.min(took);
+        self.collector_since_limiter += took;
 
         let cycle = self
             .current
             .as_mut()
             .expect("a step always runs inside a cycle");
-        if let Some(log) = self.step_log.as_mut() {
-            log.push(StepRecord {
-                start: since_start - took,
-                end: since_start,
-                kind,
-                cycle: cycle.number,
-            });
-        }
+        self.pauses.record(took, cycle.number, end_unix_ns);
+        self.shared.num_pauses.set(self.pauses.count);
+        self.shared.pause_total_ns.set(self.pauses.total_ns);
+        self.shared.pause_max_ns.set(self.pauses.max_ns);
         cycle.steps += 1;
         cycle.longest_step = cycle.longest_step.max(took);
+        let marking = took - sweep_part.min(took);
         match kind {
             StepKind::Mark if cycle.steps == 1 => cycle.first_step = took,
             StepKind::Mark => cycle.mark_assist += took,
-            StepKind::MarkTermination => {
-                let first_end = cycle.start + cycle.first_step;
-                let termination_start = since_start - took;
-                if cycle.steps > 1 {
-                    cycle.concurrent_mark = termination_start.saturating_sub(first_end);
-                }
-                cycle.mark_termination = took;
-            }
-            StepKind::Sweep => cycle.sweep_time += took,
+            StepKind::MarkTermination => cycle.mark_termination += marking,
+            StepKind::Sweep => {}
         }
+        cycle.sweep_time += sweep_part;
+        let event = StepEvent {
+            began,
+            end: now,
+            start_offset: since_start - took,
+            kind,
+            whole,
+            cycle: cycle.number,
+            work,
+            heap_live: self.accounting.live_bytes(),
+            live_objects: self.accounting.live_objects(),
+            goal: self.pacer.goal(),
+        };
+        self.reporters.step(&event);
         if self.arena.collection_phase() == CollectionPhase::Sleeping {
-            self.end_cycle(since_start, end_unix_ns);
+            self.end_cycle(since_start);
         }
     }
 
-    fn end_cycle(&mut self, since_start: Duration, end_unix_ns: u64) {
-        // The sweep that just ended freed what the previous one kept, and kept what it dropped
-        // while a weak table still referenced it.
+    fn end_cycle(&mut self, since_start: Duration) {
+        // The sweep that just ended freed what the previous one kept, and kept what this
+        // cycle's finalization pruned while gc-arena still held it.
         self.accounting.hold(std::mem::take(&mut self.retained));
         let mut done = self.current.take().expect("checked by the caller");
         done.end = since_start;
@@ -600,60 +724,40 @@ where
         done.bytes_freed = self.accounting.freed_bytes() - done.bytes_freed;
         done.objects_freed = self.accounting.frees() - done.objects_freed;
         done.heap_marked = done.heap_mark_end.saturating_sub(done.bytes_freed);
+        let mark_wall = done.mark_end.saturating_sub(done.start);
+        let mark_cpu = done.first_step + done.mark_assist + done.mark_termination;
+        // Go's `b`: the concurrent phase, the mark phase's wall time outside the first and the
+        // mark-termination steps (the mutator ran during it, between assist steps).
+        done.concurrent_mark = mark_wall.saturating_sub(done.first_step + done.mark_termination);
+        done.mark_utilization = if mark_wall.is_zero() {
+            1.0
+        } else {
+            (mark_cpu.as_secs_f64() / mark_wall.as_secs_f64()).min(1.0)
+        };
         let marked_objects = done.objects_at_mark_end.saturating_sub(done.objects_freed);
+        // Forced and rescue cycles say nothing about where the program's own cycles should
+        // start: they do not train the policy.
+        let trains = std::mem::take(&mut self.cycle_trains);
+        let outcome = trains.then(|| CycleOutcome {
+            planned_from: *self.pacer.state(),
+            goal: done.plan.goal,
+            trigger: done.plan.trigger,
+            heap_at_start: done.heap_start,
+            heap_at_mark_end: done.heap_mark_end,
+            scan_work: done.heap_marked + done.stack_bytes + done.globals_bytes,
+            mark_utilization: done.mark_utilization,
+        });
+        if self.pacer.config.memlimit.is_some() {
+            let non_heap = self.non_heap_bytes();
+            self.pacer.observe(self.accounting.live_bytes(), non_heap);
+        }
         self.pacer
-            .end_cycle(done.heap_marked, marked_objects, done.heap_mark_end);
-        self.totals.cycles += 1;
-        self.totals.forced_cycles += u64::from(done.forced);
-        self.last_cycle_end_unix_ns = end_unix_ns;
-        self.shared.num_gc.set(self.totals.cycles);
-        self.shared.num_forced_gc.set(self.totals.forced_cycles);
-        self.shared.last_gc.set(end_unix_ns);
+            .end_cycle(done.heap_marked, marked_objects, outcome);
+        done.pacer_state = self.pacer.policy().describe();
         self.shared.next_gc.set(self.pacer.goal());
-        if let Some(t) = self.telemetry.as_mut() {
-            if t.gctrace >= 1 {
-                let percent = (self.pauses.total_ns as f64 / since_start.as_nanos().max(1) as f64
-                    * 100.0) as u64;
-                let _ = writeln!(t.out, "{}", gctrace::line(&done, percent));
-            }
-            if t.gctrace >= 2 {
-                let _ = writeln!(t.out, "{}", gctrace::detail_line(&done));
-            }
-            if t.pacertrace {
-                let _ = writeln!(t.out, "{}", gctrace::pacer_end_line(&done));
-            }
-        }
-        if let Some(trace) = self.trace.as_mut() {
-            let args = [
-                ("heap_start", Arg::Num(done.heap_start as f64)),
-                ("heap_mark_end", Arg::Num(done.heap_mark_end as f64)),
-                ("heap_marked", Arg::Num(done.heap_marked as f64)),
-                ("goal", Arg::Num(done.plan.goal.min(u64::MAX >> 1) as f64)),
-                ("steps", Arg::Num(f64::from(done.steps))),
-                ("forced", Arg::Bool(done.forced)),
-            ];
-            let begin = self.start + done.start;
-            let end = self.start + done.end;
-            trace.complete(
-                TID_CYCLES,
-                format!("GC {}", done.number),
-                "gc.cycle",
-                begin,
-                end,
-                &args,
-            );
-            if done.forced {
-                trace.instant(
-                    TID_CYCLES,
-                    "forced GC",
-                    begin,
-                    &[("cycle", Arg::Num(done.number as f64))],
-                );
-            }
-        }
-        if let Some(observer) = self.observer.as_mut() {
-            observer(&done);
-        }
+        let percent = (self.gc_cpu_no_sweep.as_secs_f64() / since_start.as_secs_f64().max(1e-9)
+            * 100.0) as u64;
+        self.reporters.cycle_ended(&done, percent, self.start);
         self.last_cycle = Some(done);
     }
 }

@@ -6,11 +6,17 @@
 //! root and knows nothing about Lox.
 //!
 //! - [`heap`]: the [`Heap`] driver (owns the arena, runs collector steps, forced collections).
-//! - [`pacer`]: the pacer's model and formulas ([`GcConfig`], [`Pacer`]).
+//! - [`pacer`]: the pacing policies (`go119`, `go117`, `lua54`, `clox`), their models and
+//!   formulas, the memory limit and the GC CPU limiter ([`GcConfig`], [`Pacer`]).
+//! - [`report`]: what tells what the driver did (gctrace, pacer trace, trace events, step log).
 //! - [`accounting`]: bytes and objects allocated, freed and live, per heap.
 //! - [`cycle`]: what one cycle did ([`CycleRecord`]) and the running totals ([`GcTotals`]).
 //! - [`memstats`]: Go-named statistics ([`MemStats`]) and the pause record.
 //! - [`gctrace`]: the gctrace and pacer-trace line formats.
+//! - [`monitor`]: the live monitor (a seqlock other threads read statistics through).
+//! - [`trace`]: the execution trace (Chrome Trace Event JSON).
+//! - [`pprof`]: heap profiles in Go's pprof format, written and read.
+//! - [`snapshot`]: heap graphs: dominators, retainer paths, V8 heap snapshots.
 
 #![forbid(unsafe_code)]
 
@@ -21,6 +27,7 @@ pub mod heap;
 pub mod memstats;
 pub mod monitor;
 pub mod pacer;
+pub mod report;
 pub mod pprof;
 pub mod snapshot;
 pub mod trace;
@@ -28,7 +35,7 @@ pub mod trace;
 pub use accounting::{note_freed, Accounting, Retained};
 pub use cycle::{CycleRecord, GcTotals, StepKind, StepRecord};
 pub use gc_arena;
-pub use heap::{Heap, HeapRoot, Telemetry, WORK_UNIT_PACING};
+pub use heap::{Finalized, Heap, HeapRoot, Telemetry, WORK_UNIT_PACING};
 pub use memstats::{MemStats, SharedStats};
 pub use monitor::{Monitor, Publisher, Snapshot};
-pub use pacer::{GcConfig, GcMode, Pacer};
+pub use pacer::{GcConfig, GcMode, Pacer, PacerKind};

@@ -2,8 +2,12 @@
 //! concept is the same, and the pause record behind it.
 //!
 //! A *pause* in gclox is one collector step: the mutator is stopped for exactly its duration
-//! (single thread, no concurrent marking). `PauseNs`/`PauseEnd` therefore hold the last 256
-//! *steps*, indexed like Go's: the most recent is at `(NumPauses + 255) % 256`.
+//! (single thread, no concurrent marking). As in Go, `PauseNs`/`PauseEnd` are per *cycle*: a
+//! ring of 256 indexed by cycle number, the last cycle to reach mark termination at
+//! `(NumGC + 255) % 256`. A cycle's slot sums all of its steps (its sweep steps too, which
+//! gclox runs as pauses where Go sweeps concurrently), so the ring sums to `PauseTotalNs` over
+//! the last 256 cycles; `PauseEnd` is when its latest step ended. The per-step figures
+//! (`NumPauses`, quantiles, `PauseMaxNs`) are gclox's own.
 
 use std::cell::Cell;
 use std::time::Duration;
@@ -24,11 +28,13 @@ pub struct MemStats {
     pub frees: u64,
     /// Live objects: always `mallocs - frees`.
     pub heap_objects: u64,
-    /// The heap goal of the running or next cycle, bytes (`u64::MAX` with gogc=off and no limit).
+    /// The heap goal of the running or next cycle, bytes. With gogc=off and no memory limit
+    /// it is Go's figure: `i64::MAX` minus the non-heap memory and the 1 MiB headroom.
     pub next_gc: u64,
-    /// When the last cycle ended, nanoseconds since the Unix epoch (0: no cycle yet).
+    /// When the last cycle reached mark termination, nanoseconds since the Unix epoch (0: no
+    /// cycle yet).
     pub last_gc: u64,
-    /// Completed cycles.
+    /// Cycles that reached mark termination (Go's `NumGC`; the cycle may still be sweeping).
     pub num_gc: u64,
     /// Completed cycles that the program or host forced.
     pub num_forced_gc: u64,
@@ -36,11 +42,13 @@ pub struct MemStats {
     pub num_pauses: u64,
     /// Summed duration of every pause, nanoseconds.
     pub pause_total_ns: u64,
-    /// The last 256 pause durations, nanoseconds (circular, see the module doc).
+    /// Pause time of the last 256 cycles, nanoseconds (circular by cycle number, see the
+    /// module doc).
     pub pause_ns: [u64; PAUSE_RING],
-    /// When each of those pauses ended, nanoseconds since the Unix epoch.
+    /// When each of those cycles' latest pause ended, nanoseconds since the Unix epoch.
     pub pause_end: [u64; PAUSE_RING],
-    /// Share of wall time since the runtime started spent in collector steps.
+    /// Share of wall time since the runtime started spent in collector steps other than
+    /// sweeping (Go: GC CPU, which leaves out its concurrent sweep).
     pub gc_cpu_fraction: f64,
     /// Median pause over all pauses (histogram estimate, within 1/16 relative).
     pub pause_p50_ns: u64,
@@ -110,14 +118,19 @@ impl SharedStats {
     }
 }
 
-/// Every pause ever taken: a ring of the last 256 and a log-linear histogram of all of them.
+/// Every pause ever taken: a per-cycle ring of the last 256 cycles and a log-linear histogram
+/// of all steps.
 #[derive(Debug, Clone)]
 pub struct PauseLog {
     pub count: u64,
     pub total_ns: u64,
     pub max_ns: u64,
+    /// The latest step's duration.
+    pub last_ns: u64,
     pub ring_ns: [u64; PAUSE_RING],
     pub ring_end: [u64; PAUSE_RING],
+    /// The cycle number each ring slot holds.
+    ring_cycle: [u64; PAUSE_RING],
     histogram: Histogram,
 }
 
@@ -127,23 +140,30 @@ impl Default for PauseLog {
             count: 0,
             total_ns: 0,
             max_ns: 0,
+            last_ns: 0,
             ring_ns: [0; PAUSE_RING],
             ring_end: [0; PAUSE_RING],
+            ring_cycle: [0; PAUSE_RING],
             histogram: Histogram::default(),
         }
     }
 }
 
 impl PauseLog {
-    /// Records a pause of `took` that ended at `end_unix_ns`.
-    pub fn record(&mut self, took: Duration, end_unix_ns: u64) {
+    /// Records a step of `took` in cycle `cycle` (1-based) that ended at `end_unix_ns`.
+    pub fn record(&mut self, took: Duration, cycle: u64, end_unix_ns: u64) {
         let ns = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
-        let slot = (self.count % PAUSE_RING as u64) as usize;
-        self.ring_ns[slot] = ns;
+        let slot = (cycle.saturating_sub(1) % PAUSE_RING as u64) as usize;
+        if self.ring_cycle[slot] != cycle {
+            self.ring_cycle[slot] = cycle;
+            self.ring_ns[slot] = 0;
+        }
+        self.ring_ns[slot] += ns;
         self.ring_end[slot] = end_unix_ns;
         self.count += 1;
         self.total_ns += ns;
         self.max_ns = self.max_ns.max(ns);
+        self.last_ns = ns;
         self.histogram.record(ns);
     }
 
@@ -223,7 +243,7 @@ mod tests {
     fn histogram_quantiles_are_within_a_sixteenth() {
         let mut log = PauseLog::default();
         for ns in 1..=10_000u64 {
-            log.record(Duration::from_nanos(ns * 100), ns);
+            log.record(Duration::from_nanos(ns * 100), 1, ns);
         }
         for (q, exact) in [(0.5, 500_000.0), (0.99, 990_000.0)] {
             let est = log.quantile(q) as f64;
@@ -237,13 +257,20 @@ mod tests {
     }
 
     #[test]
-    fn ring_keeps_the_last_256_and_totals_add_up() {
+    fn ring_holds_the_last_256_cycles_and_sums_their_steps() {
         let mut log = PauseLog::default();
-        for i in 0..300u64 {
-            log.record(Duration::from_nanos(i), i);
+        // Cycle c has two steps of c and 1 ns.
+        for cycle in 1..=300u64 {
+            log.record(Duration::from_nanos(cycle), cycle, cycle * 10);
+            log.record(Duration::from_nanos(1), cycle, cycle * 10 + 1);
         }
-        assert_eq!(log.ring_ns[((log.count + 255) % 256) as usize], 299);
-        assert_eq!(log.total_ns, (0..300).sum::<u64>());
+        let num_gc = 300u64;
+        let newest = ((num_gc + 255) % 256) as usize;
+        assert_eq!(log.ring_ns[newest], 301);
+        assert_eq!(log.ring_end[newest], 3001);
+        assert_eq!(log.ring_ns.iter().sum::<u64>(), (45..=300).map(|c| c + 1).sum::<u64>());
+        assert_eq!(log.count, 600);
+        assert_eq!(log.total_ns, (1..=300).sum::<u64>() + 300);
     }
 
     #[test]

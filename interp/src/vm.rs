@@ -8,11 +8,11 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use gc_arena::{lock::RefLock, Collect, Finalization, Gc, Mutation};
-use gclox_gc::{Accounting, HeapRoot, Retained, SharedStats};
+use gclox_gc::{Accounting, Finalized, HeapRoot, Retained, SharedStats};
 
 use crate::alloc::{footprint, Allocator};
 use crate::global_names::GlobalNames;
-use crate::intern::Interner;
+use crate::intern::{Interner, Shard};
 use crate::object::{Closure, HeapObject, LoxStr, Upvalue};
 use crate::sampler::SampleTracker;
 use crate::value::{Str, Value};
@@ -183,9 +183,25 @@ impl<'gc> Env<'gc> {
 
     fn intern_new(&mut self, mc: &Mutation<'gc>, text: Box<str>) -> Str<'gc> {
         let s = self.alloc(mc, LoxStr::new(text));
-        let grew = self.strings.borrow_mut(mc).insert(s);
-        self.grew(mc, grew, Gc::erase(self.strings), "intern table");
+        self.intern_allocated(mc, s);
         s
+    }
+
+    /// Enters an allocated (and accounted) string into the intern table, creating its shard
+    /// on first use.
+    fn intern_allocated(&mut self, mc: &Mutation<'gc>, s: Str<'gc>) {
+        let hash = s.hash();
+        let existing = self.strings.borrow().shard(hash);
+        let shard = match existing {
+            Some(shard) => shard,
+            None => {
+                let shard = self.alloc(mc, RefLock::new(Shard::default()));
+                self.strings.borrow_mut(mc).set_shard(hash, shard);
+                shard
+            }
+        };
+        let grew = Shard::insert(mc, shard, s);
+        self.grew(mc, grew, Gc::erase(shard), "intern table");
     }
 }
 
@@ -250,9 +266,7 @@ impl<'gc> Vm<'gc> {
             },
         };
         vm.env.adopt(mc, init);
-        let grew = vm.env.strings.borrow_mut(mc).insert(init);
-        vm.env
-            .grew(mc, grew, Gc::erase(vm.env.strings), "intern table");
+        vm.env.intern_allocated(mc, init);
         crate::natives::define_all(mc, &mut vm);
         vm
     }
@@ -301,15 +315,23 @@ impl<'gc> Vm<'gc> {
 }
 
 impl<'gc> HeapRoot<'gc> for Vm<'gc> {
-    fn finalize(&self, fc: &Finalization<'gc>) -> Retained {
-        let strings = self.env.strings.borrow_mut(fc).prune(fc);
-        let sampled = match self.env.sampling {
-            Some(tracker) => tracker.borrow_mut(fc).prune(fc),
-            None => Retained::default(),
+    fn finalize(&self, fc: &Finalization<'gc>, start: bool, budget: u64) -> Finalized {
+        let pruned = self.env.strings.borrow().prune_some(fc, start, budget);
+        let mut retained = Retained {
+            bytes: pruned.strings * footprint::<LoxStr>(0) as u64,
+            objects: pruned.strings,
         };
-        Retained {
-            bytes: strings * footprint::<LoxStr>(0) as u64 + sampled.bytes,
-            objects: strings + sampled.objects,
+        if pruned.done {
+            if let Some(tracker) = self.env.sampling {
+                let sampled = tracker.borrow_mut(fc).prune(fc);
+                retained.bytes += sampled.bytes;
+                retained.objects += sampled.objects;
+            }
+        }
+        Finalized {
+            retained,
+            work: pruned.visited,
+            done: pruned.done,
         }
     }
 

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use gclox_gc::{GcConfig, GcMode};
+use gclox_gc::{GcConfig, GcMode, PacerKind};
 use gclox_interp::VmConfig;
 use gclox_runtime::Config;
 
@@ -35,10 +35,15 @@ pub struct Cli {
     #[arg(long, env = "GCLOX_MAX_HEAP", value_name = "SIZE", value_parser = parse_size)]
     pub max_heap: Option<u64>,
 
-    /// The heap goal never falls below this.
-    #[arg(long, env = "GCLOX_MIN_HEAP", value_name = "SIZE", default_value = "4MiB",
-          value_parser = parse_size)]
-    pub min_heap: u64,
+    /// The heap goal never falls below this (default: the pacer's own minimum; go119 and
+    /// go117: 4MiB × gogc/100 as Go; clox: 1MiB; lua54: none).
+    #[arg(long, env = "GCLOX_MIN_HEAP", value_name = "SIZE", value_parser = parse_size)]
+    pub min_heap: Option<u64>,
+
+    /// The pacing policy: go119 (Go 1.19's pacer), go117 (a trigger-ratio controller, Go up
+    /// to 1.17), lua54 (Lua 5.4's pause and stepmul) or clox (stop the world at next_gc).
+    #[arg(long, env = "GCLOX_PACER", value_name = "NAME", default_value = "go119")]
+    pub pacer: PacerKind,
 
     /// incremental: marking and sweeping in bounded steps between VM slices; stw: a whole
     /// collection at once when the heap reaches its goal.
@@ -50,12 +55,11 @@ pub struct Cli {
     )]
     pub gc_mode: GcMode,
 
-    /// Most work one incremental collector step may do, in objects traced or swept. Bounds
-    /// the pause.
-    #[arg(long, env = "GCLOX_GC_STEP_BUDGET", value_name = "OBJECTS",
-          default_value_t = GcConfig::default().step_budget,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    pub gc_step_budget: u64,
+    /// Most work one incremental collector step may do: a number of objects traced or swept
+    /// (default 1024), or a wall time (e.g. 100us, 1ms). Bounds the pause.
+    #[arg(long, env = "GCLOX_GC_STEP_BUDGET", value_name = "OBJECTS|DURATION",
+          default_value = "1024", value_parser = parse_step_budget)]
+    pub gc_step_budget: StepBudget,
 
     /// Print one line per collection cycle on stderr in Go's gctrace shape; `--gctrace=2` adds
     /// a detail line per cycle.
@@ -170,8 +174,17 @@ impl Cli {
                 memlimit: self.memlimit,
                 max_heap: self.max_heap,
                 min_heap: self.min_heap,
+                pacer: self.pacer,
                 mode: self.gc_mode,
-                step_budget: self.gc_step_budget,
+                step_budget: match self.gc_step_budget {
+                    StepBudget::Objects(n) => n,
+                    // A time budget alone bounds the step: no object cap below it.
+                    StepBudget::Time(_) => u64::MAX >> 1,
+                },
+                step_time_budget: match self.gc_step_budget {
+                    StepBudget::Objects(_) => None,
+                    StepBudget::Time(t) => Some(t),
+                },
                 stress: self.gc_stress,
                 ..GcConfig::default()
             },
@@ -183,7 +196,26 @@ impl Cli {
     }
 }
 
-/// A duration: a number (decimals allowed) and a unit: ms, s, m or h.
+/// A step budget: objects, or a wall time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepBudget {
+    Objects(u64),
+    Time(Duration),
+}
+
+fn parse_step_budget(s: &str) -> Result<StepBudget, String> {
+    if let Ok(n) = s.trim().parse::<u64>() {
+        return match n {
+            0 => Err("a step budget must be at least 1 object".to_string()),
+            n => Ok(StepBudget::Objects(n)),
+        };
+    }
+    parse_positive_duration(s)
+        .map(StepBudget::Time)
+        .map_err(|_| format!("'{s}' is neither a number of objects nor a duration (e.g. 1024, 100us)"))
+}
+
+/// A duration: a number (decimals allowed) and a unit: us, ms, s, m or h.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let split = s
@@ -194,11 +226,12 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         .parse()
         .map_err(|_| format!("'{s}' is not a duration (e.g. 500ms, 2s)"))?;
     let seconds = match unit {
+        "us" | "µs" => n / 1e6,
         "ms" => n / 1000.0,
         "s" => n,
         "m" => n * 60.0,
         "h" => n * 3600.0,
-        _ => return Err(format!("'{s}' needs a unit: ms, s, m or h")),
+        _ => return Err(format!("'{s}' needs a unit: us, ms, s, m or h")),
     };
     Duration::try_from_secs_f64(seconds).map_err(|_| format!("'{s}' is out of range"))
 }
@@ -277,6 +310,18 @@ mod tests {
         assert!(parse_positive_duration("0s").is_err());
         assert!(parse_positive_duration("0.0000000001ms").is_err());
         assert_eq!(parse_positive_duration("1ms"), Ok(Duration::from_millis(1)));
+    }
+
+    #[test]
+    fn step_budgets_are_objects_or_time() {
+        assert_eq!(parse_step_budget("1024"), Ok(StepBudget::Objects(1024)));
+        assert_eq!(
+            parse_step_budget("100us"),
+            Ok(StepBudget::Time(Duration::from_micros(100)))
+        );
+        assert!(parse_step_budget("0").is_err());
+        assert!(parse_step_budget("0us").is_err());
+        assert!(parse_step_budget("fast").is_err());
     }
 
     #[test]

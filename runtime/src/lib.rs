@@ -351,6 +351,11 @@ impl Runtime {
         self.heap.set_cycle_observer(Some(Box::new(observer)));
     }
 
+    /// The collector's phase now (a cycle counts in `NumGC` once it is sweeping).
+    pub fn phase(&self) -> gclox_gc::gc_arena::arena::CollectionPhase {
+        self.heap.phase()
+    }
+
     /// Keeps a record of every collector step from now on (for MMU and the run report).
     pub fn record_steps(&mut self) {
         self.heap.record_steps();

@@ -40,7 +40,7 @@ fn run(name: &str) -> Run {
         .collect();
     let out = Captured::new();
     let mut config = Config::default();
-    config.gc.min_heap = 64 << 10;
+    config.gc.min_heap = Some(64 << 10);
     let mut runtime = Runtime::new(config, out.writer());
     let samples = Rc::new(RefCell::new(Vec::new()));
     let sink = samples.clone();

@@ -144,7 +144,7 @@ fn config_for(rng: &mut Rng) -> Config {
     config.gc.stress = rng.below(4) == 0;
     config.gc.step_budget = rng.pick(&[1, 2, 5, 64, 2048]);
     config.gc.min_step = rng.pick(&[1, 64]);
-    config.gc.min_heap = rng.pick(&[1 << 10, 16 << 10, 4 << 20]);
+    config.gc.min_heap = Some(rng.pick(&[1 << 10, 16 << 10, 4 << 20]));
     config.gc.gogc = rng.pick(&[Some(0), Some(50), Some(100), None]);
     config.slice_instructions = rng.pick(&[1, 3, 64, 1024]);
     config.vm.slice_alloc_bytes = rng.pick(&[1, 256, 64 << 10]);

@@ -17,7 +17,13 @@ fn cycle_jobs() -> Vec<Job> {
     .map(|name| Job {
         name: name.to_string(),
         source: std::fs::read_to_string(dir.join(name)).expect("cycle program"),
-        config: Config::default(),
+        // go119 learns from measured CPU time, so its cycles depend on timing (as Go's do);
+        // go117 is driven by bytes alone, so isolates must match it exactly.
+        config: {
+            let mut config = Config::default();
+            config.gc.pacer = gclox_gc::PacerKind::Go117;
+            config
+        },
     })
     .collect()
 }

@@ -161,7 +161,7 @@ fn own_lox_corpus_under_gc_stress() {
 fn own_lox_corpus_stw_tiny_heap() {
     let mut config = Config::default();
     config.gc.mode = GcMode::StopTheWorld;
-    config.gc.min_heap = 1024;
+    config.gc.min_heap = Some(1024);
     config.gc.gogc = Some(10);
     run_corpus(config);
 }
@@ -175,7 +175,7 @@ fn own_lox_corpus_extreme_slices() {
         ..Config::default()
     };
     config.vm.slice_alloc_bytes = 1;
-    config.gc.min_heap = 1024;
+    config.gc.min_heap = Some(1024);
     config.gc.step_budget = 1;
     config.gc.min_step = 1;
     run_corpus(config);

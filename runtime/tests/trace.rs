@@ -17,7 +17,7 @@ for (var i = 0; i < 100000; i = i + 1) {
 
 fn traced_run(max_events: usize) -> (Value, String) {
     let mut config = Config::default();
-    config.gc.min_heap = 256 << 10;
+    config.gc.min_heap = Some(256 << 10);
     let gctrace = Captured::new();
     let mut runtime = Runtime::new(config, Captured::new().writer());
     runtime.set_gctrace(1, false, gctrace.writer());

@@ -1,0 +1,69 @@
+//! The GC CPU limiter (Go's `mgclimit.go`): a leaky bucket that fills with collector time and
+//! drains with mutator time. While it is full, the heap driver skips collector steps, so the
+//! collector's share of the time stays near 50 % however low the memory limit: a limit below
+//! the live heap makes the program slower and its heap larger than the limit, instead of a
+//! death spiral of back-to-back cycles.
+//!
+//! The bucket never goes below empty, so time without collection earns no credit for later
+//! (Go: an idle day must not pay for tomorrow's spiral); its capacity is the only leeway.
+//!
+//! Go's capacity is 1 CPU-second per P. gclox uses 100 ms: its runs are seconds long rather
+//! than days, and a one-second bucket would let a short run spend its whole length over the
+//! limit before the limiter acted.
+
+use std::time::Duration;
+
+/// Bucket capacity: how much collector time beyond the mutator's the limiter tolerates.
+pub const CAPACITY: Duration = Duration::from_millis(100);
+
+#[derive(Debug, Clone, Default)]
+pub struct CpuLimiter {
+    fill: Duration,
+    /// Whether the bucket was full at the last update (steps are being skipped).
+    limiting: bool,
+    /// Collector time that found the bucket already full (Go's `overflow`).
+    overflow: Duration,
+    /// Updates that found the limiter on.
+    limited_updates: u64,
+}
+
+impl CpuLimiter {
+    /// Adds `collector` time and drains `mutator` time (their difference, as Go's
+    /// `accumulate`); returns whether the bucket is full: the limiter is on.
+    pub fn update(&mut self, mutator: Duration, collector: Duration) -> bool {
+        if collector >= mutator {
+            let net = collector - mutator;
+            let headroom = CAPACITY - self.fill;
+            if net >= headroom {
+                self.overflow += net - headroom;
+                self.fill = CAPACITY;
+            } else {
+                self.fill += net;
+            }
+        } else {
+            self.fill = self.fill.saturating_sub(mutator - collector);
+        }
+        self.limiting = self.fill == CAPACITY;
+        self.limited_updates += u64::from(self.limiting);
+        self.limiting
+    }
+
+    /// Whether collector steps are being skipped.
+    pub fn limiting(&self) -> bool {
+        self.limiting
+    }
+
+    /// Collector time spent while the bucket was full.
+    pub fn overflow(&self) -> Duration {
+        self.overflow
+    }
+
+    pub fn fill(&self) -> Duration {
+        self.fill
+    }
+
+    /// How many updates found the limiter on.
+    pub fn limited_updates(&self) -> u64 {
+        self.limited_updates
+    }
+}

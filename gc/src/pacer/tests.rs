@@ -1,0 +1,154 @@
+use super::*;
+
+fn planned(kind: PacerKind, gogc: Option<u32>) -> Pacer {
+    let mut p = Pacer::new(GcConfig {
+        pacer: kind,
+        gogc,
+        ..GcConfig::default()
+    });
+    p.end_cycle(10 << 20, 100_000, None);
+    p
+}
+
+#[test]
+fn pacer_names_parse_back() {
+    for kind in PacerKind::ALL {
+        assert_eq!(kind.name().parse::<PacerKind>(), Ok(kind));
+    }
+    assert!("go118".parse::<PacerKind>().is_err());
+}
+
+#[test]
+fn go119_goal_counts_stacks_and_globals_and_scales_the_minimum() {
+    let mut p = Pacer::new(GcConfig::default());
+    // A tiny heap: the minimum, 4 MiB × gogc/100.
+    assert_eq!(p.goal(), 4 << 20);
+    let p50 = Pacer::new(GcConfig {
+        gogc: Some(50),
+        ..GcConfig::default()
+    });
+    assert_eq!(p50.goal(), 2 << 20);
+    p.start_cycle(1000, 1 << 20, 1 << 20);
+    p.end_cycle(10 << 20, 100_000, None);
+    // 10 MiB + (10 + 1 + 1) MiB × 100 %.
+    assert_eq!(p.goal(), 22 << 20);
+}
+
+#[test]
+fn go119_trigger_stays_within_go_bounds() {
+    let p = planned(PacerKind::Go119, Some(100));
+    let (marked, goal) = (10u64 << 20, p.goal());
+    let span = goal - marked;
+    assert!(p.trigger() >= marked + span / 64 * 45, "{}", p.trigger());
+    assert!(p.trigger() <= marked + span / 64 * 61 || p.trigger() <= goal - (4 << 20));
+}
+
+#[test]
+fn go119_learns_cons_mark_from_unforced_cycles_only() {
+    let mut p = planned(PacerKind::Go119, Some(100));
+    let outcome = CycleOutcome {
+        planned_from: *p.state(),
+        goal: p.goal(),
+        trigger: p.trigger(),
+        heap_at_start: 15 << 20,
+        heap_at_mark_end: 19 << 20,
+        scan_work: 10 << 20,
+        mark_utilization: 0.2,
+    };
+    let before = p.policy().cons_mark();
+    p.end_cycle(10 << 20, 100_000, None);
+    assert_eq!(p.policy().cons_mark(), before, "a forced cycle must not train");
+    let trigger_before = p.trigger();
+    p.end_cycle(10 << 20, 100_000, Some(outcome));
+    // cons/mark now = 4 MiB × 0.2 / (10 MiB × 0.8) = 0.1; the PI controller moves toward it.
+    assert!(p.policy().cons_mark() > 0.0);
+    assert!(p.trigger() <= trigger_before);
+}
+
+#[test]
+fn memory_limit_lowers_the_goal_to_the_limit_minus_non_heap_and_headroom() {
+    let mut p = Pacer::new(GcConfig {
+        memlimit: Some(40 << 20),
+        ..GcConfig::default()
+    });
+    p.end_cycle(30 << 20, 100_000, None);
+    p.observe(30 << 20, 2 << 20);
+    assert_eq!(p.goal(), (40 << 20) - (2 << 20) - MEMORY_LIMIT_HEADROOM);
+    // A limit below the live heap: the goal is the marked heap itself.
+    let mut low = Pacer::new(GcConfig {
+        memlimit: Some(16 << 20),
+        ..GcConfig::default()
+    });
+    low.end_cycle(20 << 20, 100_000, None);
+    low.observe(20 << 20, 1 << 20);
+    assert_eq!(low.goal(), 20 << 20);
+}
+
+#[test]
+fn gogc_off_reads_as_gos_next_gc() {
+    let mut p = planned(PacerKind::Go119, None);
+    p.observe(10 << 20, 1 << 20);
+    let s = *p.state();
+    assert_eq!(memory_limit_goal(None, &s), NO_MEMORY_LIMIT - (1 << 20) - MEMORY_LIMIT_HEADROOM);
+    assert!(p.goal() < u64::MAX);
+    assert!(!p.should_start(1 << 40));
+}
+
+#[test]
+fn lua54_threshold_is_pause_times_estimate_and_clox_doubles() {
+    let lua = planned(PacerKind::Lua54, Some(100));
+    assert_eq!(lua.trigger(), 20 << 20);
+    assert_eq!(lua.goal(), 20 << 20);
+    let lua300 = planned(PacerKind::Lua54, Some(200));
+    assert_eq!(lua300.trigger(), 30 << 20);
+    let clox = planned(PacerKind::Clox, Some(100));
+    assert_eq!(clox.trigger(), 20 << 20);
+    assert!(clox.whole_cycles());
+    assert_eq!(Pacer::new(GcConfig { pacer: PacerKind::Clox, ..GcConfig::default() }).goal(), 1 << 20);
+}
+
+#[test]
+fn go117_overshoot_moves_the_trigger_earlier() {
+    let mut p = planned(PacerKind::Go117, Some(100));
+    let before = p.trigger();
+    let outcome = CycleOutcome {
+        planned_from: *p.state(),
+        goal: p.goal(),
+        trigger: p.trigger(),
+        heap_at_start: before,
+        heap_at_mark_end: 24 << 20,
+        scan_work: 10 << 20,
+        mark_utilization: 0.2,
+    };
+    p.end_cycle(10 << 20, 100_000, Some(outcome));
+    assert!(p.trigger() < before);
+}
+
+#[test]
+fn assists_grow_as_the_heap_nears_the_goal_and_are_capped() {
+    let mut p = Pacer::new(GcConfig {
+        step_budget: 1 << 20,
+        ..GcConfig::default()
+    });
+    p.end_cycle(10 << 20, 100_000, None);
+    p.start_cycle(100_000, 0, 0);
+    let early = p.mark_step_work(15 << 20, 64 << 10);
+    let late = p.mark_step_work(19 << 20, 64 << 10);
+    assert!(late > early, "early {early}, late {late}");
+    let capped = p.mark_step_work(30 << 20, 64 << 20);
+    assert_eq!(capped, p.config.step_budget);
+}
+
+#[test]
+fn limiter_turns_on_when_collection_outruns_the_mutator_and_off_as_it_drains() {
+    let mut l = CpuLimiter::default();
+    let ms = Duration::from_millis;
+    assert!(!l.update(ms(10), ms(5)));
+    for _ in 0..30 {
+        l.update(ms(1), ms(9));
+    }
+    assert!(l.limiting());
+    assert!(l.overflow() > Duration::ZERO);
+    assert!(!l.update(ms(5), ms(0)));
+    assert_eq!(l.fill(), limiter::CAPACITY - ms(5));
+}
