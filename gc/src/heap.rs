@@ -81,6 +81,9 @@ pub const WORK_UNIT_PACING: Pacing = Pacing {
     free_factor: 1.0,
 };
 
+/// Tells how many bytes the process holds on a heap's behalf (`None`: cannot tell now).
+pub type MemoryProbe = Box<dyn FnMut() -> Option<u64>>;
+
 /// Work units per chunk when a step runs under a time budget: the budget is checked between
 /// chunks.
 const TIMED_CHUNK: u64 = 64;
@@ -122,6 +125,11 @@ where
     limiter_at: Instant,
     collector_since_limiter: Duration,
     reporters: Reporters,
+    /// Reads how much memory the process holds on this heap's behalf (see
+    /// [`Heap::set_memory_probe`]), and what it read beyond the accounted heap and roots.
+    memory_probe: Option<MemoryProbe>,
+    /// Bytes the process holds per accounted heap byte, as the probe last found (1 without).
+    heap_overhead: f64,
     /// The live monitor's writer side, once someone asked for a [`Monitor`].
     publisher: Option<(Publisher, Monitor)>,
 }
@@ -170,10 +178,11 @@ where
             limiter_at: now,
             collector_since_limiter: Duration::ZERO,
             reporters: Reporters::default(),
+            memory_probe: None,
+            heap_overhead: 1.0,
             publisher: None,
         };
-        let non_heap = heap.non_heap_bytes();
-        heap.pacer.observe(heap.accounting.live_bytes(), non_heap);
+        heap.observe_memory();
         heap.shared.next_gc.set(heap.pacer.goal());
         let gogc = heap.pacer.config.gogc.map_or(-1, i64::from);
         heap.shared.gogc.set(gogc);
@@ -183,6 +192,35 @@ where
     /// Bytes the runtime holds outside the heap (what the memory limit counts besides it).
     fn non_heap_bytes(&self) -> u64 {
         self.arena.mutate(|_, root| root.non_heap_bytes()) as u64
+    }
+
+    /// Tells the pacer the heap's size and the memory around it.
+    fn observe_memory(&mut self) {
+        let non_heap = self.non_heap_bytes();
+        let live = self.accounting.live_bytes();
+        self.pacer.observe(live, non_heap, self.heap_overhead);
+    }
+
+    /// Installs a probe that tells how many bytes the process holds on this heap's behalf
+    /// (the CLI: resident memory minus what it held before the script). With a memory limit,
+    /// the heap reads it once per cycle and counts what it finds beyond the accounted heap and
+    /// roots (allocator slack, freed pages not yet returned to the OS) as memory the
+    /// runtime holds, as Go's limit counts its own fragmentation. Without a probe the limit
+    /// counts the accounted bytes only. The probe is read at mark termination.
+    pub fn set_memory_probe(&mut self, probe: Option<MemoryProbe>) {
+        self.memory_probe = probe;
+    }
+
+    /// Reads the memory probe, if any: updates the untracked bytes.
+    fn probe_memory(&mut self) {
+        let Some(probe) = self.memory_probe.as_mut() else {
+            return;
+        };
+        if let Some(held) = probe() {
+            let heap = self.accounting.live_bytes().max(1);
+            let beside = held.saturating_sub(self.non_heap_bytes());
+            self.heap_overhead = (beside as f64 / heap as f64).clamp(1.0, 4.0);
+        }
     }
 
     /// A handle another thread can read this heap's latest statistics through (see
@@ -397,8 +435,7 @@ where
         self.peak_since_cycle = self.peak_since_cycle.max(live);
         self.peak_ever = self.peak_ever.max(live);
         if self.pacer.config.memlimit.is_some() {
-            let non_heap = self.non_heap_bytes();
-            self.pacer.observe(live, non_heap);
+            self.observe_memory();
             self.shared.next_gc.set(self.pacer.goal());
         }
 
@@ -624,6 +661,12 @@ where
         cycle.objects_freed = self.accounting.frees();
         self.totals.cycles += 1;
         self.totals.forced_cycles += u64::from(cycle.forced);
+        if self.pacer.config.memlimit.is_some() {
+            // At mark termination the heap is at its cycle's peak and has reused the memory
+            // the last sweep freed, so what the probe finds beyond it is slack, not free
+            // memory waiting for reuse (which Go's limit does not count either).
+            self.probe_memory();
+        }
         self.last_gc_unix_ns = unix_ns;
         self.shared.num_gc.set(self.totals.cycles);
         self.shared.num_forced_gc.set(self.totals.forced_cycles);
@@ -748,8 +791,7 @@ where
             mark_utilization: done.mark_utilization,
         });
         if self.pacer.config.memlimit.is_some() {
-            let non_heap = self.non_heap_bytes();
-            self.pacer.observe(self.accounting.live_bytes(), non_heap);
+            self.observe_memory();
         }
         self.pacer
             .end_cycle(done.heap_marked, marked_objects, outcome);

@@ -35,7 +35,7 @@ pub mod trace;
 pub use accounting::{note_freed, Accounting, Retained};
 pub use cycle::{CycleRecord, GcTotals, StepKind, StepRecord};
 pub use gc_arena;
-pub use heap::{Finalized, Heap, HeapRoot, Telemetry, WORK_UNIT_PACING};
+pub use heap::{Finalized, Heap, HeapRoot, MemoryProbe, Telemetry, WORK_UNIT_PACING};
 pub use memstats::{MemStats, SharedStats};
 pub use monitor::{Monitor, Publisher, Snapshot};
 pub use pacer::{GcConfig, GcMode, Pacer, PacerKind};

@@ -14,6 +14,7 @@
 pub mod isolates;
 pub mod memstats_csv;
 mod report;
+pub mod rss;
 pub mod sink;
 
 use std::io::Write;
@@ -349,6 +350,13 @@ impl Runtime {
     /// Calls `observer` with the record of every collection cycle that completes from now on.
     pub fn on_cycle(&mut self, observer: impl FnMut(&CycleRecord) + 'static) {
         self.heap.set_cycle_observer(Some(Box::new(observer)));
+    }
+
+    /// Installs a probe telling how many bytes the process holds on this runtime's behalf, for
+    /// the memory limit (see `Heap::set_memory_probe`). The CLI installs
+    /// [`rss::resident_growth_probe`]; a process running several runtimes should not.
+    pub fn set_memory_probe(&mut self, probe: Option<gclox_gc::MemoryProbe>) {
+        self.heap.set_memory_probe(probe);
     }
 
     /// The collector's phase now (a cycle counts in `NumGC` once it is sweeping).

@@ -12,6 +12,7 @@ use flags::Cli;
 
 mod flags;
 mod repl;
+mod scavenger;
 
 /// mimalloc instead of the system allocator: every script object is one allocation and every
 /// sweep frees one per dead object, so malloc/free speed is collector and mutator speed
@@ -66,6 +67,10 @@ fn main() -> ExitCode {
 fn new_runtime(cli: &Cli) -> Runtime {
     let config: Config = cli.config();
     let mut runtime = Runtime::new(config, sink::stdout());
+    if cli.memlimit.is_some() {
+        scavenger::purge_eagerly();
+        runtime.set_memory_probe(gclox_runtime::rss::resident_growth_probe());
+    }
     runtime.set_gctrace(cli.gctrace, cli.gcpacertrace, Box::new(std::io::stderr()));
     runtime
 }
@@ -240,14 +245,9 @@ fn print_stats(runtime: &Runtime) {
         m.pause_max_ns as f64 / 1e6,
         m.gc_cpu_fraction * 100.0
     );
-    if let Some(kib) = peak_rss_kib() {
+    if let Some(kib) = gclox_runtime::rss::peak_resident_kib() {
         eprintln!("gclox: peak RSS {kib} KiB");
     }
 }
 
-/// Peak resident set size of this process (Linux: `VmHWM` in /proc/self/status).
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
+

@@ -203,7 +203,7 @@ impl Default for GcConfig {
 }
 
 /// What the last cycle left behind: the inputs of every policy's goal and trigger.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct HeapState {
     /// Bytes that survived the last cycle (Go's `heapMarked`).
     pub heap_marked: u64,
@@ -216,6 +216,22 @@ pub struct HeapState {
     pub non_heap_bytes: u64,
     /// Live script heap now, bytes.
     pub heap_live: u64,
+    /// Memory the process holds per accounted heap byte (≥ 1: allocator size classes and
+    /// fragmentation), as last measured by a memory probe; 1 without one.
+    pub heap_overhead: f64,
+}
+
+impl Default for HeapState {
+    fn default() -> Self {
+        HeapState {
+            heap_marked: 0,
+            stack_bytes: 0,
+            globals_bytes: 0,
+            non_heap_bytes: 0,
+            heap_live: 0,
+            heap_overhead: 1.0,
+        }
+    }
 }
 
 impl HeapState {
@@ -402,9 +418,10 @@ impl Pacer {
     /// Tells the pacer how large the heap is now and how much memory the runtime holds
     /// outside it. With a memory limit the goal follows them (Go recomputes the
     /// memory-limit goal continuously too); during a cycle only the goal moves.
-    pub fn observe(&mut self, heap_live: u64, non_heap_bytes: u64) {
+    pub fn observe(&mut self, heap_live: u64, non_heap_bytes: u64, heap_overhead: f64) {
         self.state.heap_live = heap_live;
         self.state.non_heap_bytes = non_heap_bytes;
+        self.state.heap_overhead = heap_overhead;
         if self.config.memlimit.is_none() {
             return;
         }
@@ -523,22 +540,27 @@ impl Pacer {
 }
 
 /// Go's `memoryLimitHeapGoal`, in gclox's terms: the heap goal a memory limit allows when the
-/// runtime holds `s.non_heap_bytes` outside the heap. `None` is Go's default limit,
-/// `i64::MAX`.
+/// runtime holds `s.non_heap_bytes` outside the heap and `s.heap_overhead` bytes per accounted
+/// heap byte. `None` is Go's default limit, `i64::MAX`.
+///
+/// Go's limit counts its heap's fragmentation because it owns its allocator (`mappedReady`);
+/// gclox's heap bytes are exact object sizes, so the fragmentation is a measured ratio: the
+/// goal is what leaves the heap, grown by that ratio, under the limit.
 pub fn memory_limit_goal(limit: Option<u64>, s: &HeapState) -> u64 {
     let limit = limit.unwrap_or(NO_MEMORY_LIMIT);
-    let mapped = s.heap_live + s.non_heap_bytes;
+    let ratio = s.heap_overhead.max(1.0);
+    let mapped = (s.heap_live as f64 * ratio) as u64 + s.non_heap_bytes;
     let overage = mapped.saturating_sub(limit);
     if s.non_heap_bytes + overage >= limit {
         return s.heap_marked;
     }
-    let goal = limit - (s.non_heap_bytes + overage);
-    let goal = if goal < 2 * MEMORY_LIMIT_HEADROOM {
+    let room = limit - (s.non_heap_bytes + overage);
+    let room = if room < 2 * MEMORY_LIMIT_HEADROOM {
         MEMORY_LIMIT_HEADROOM
     } else {
-        goal - MEMORY_LIMIT_HEADROOM
+        room - MEMORY_LIMIT_HEADROOM
     };
-    goal.max(s.heap_marked)
+    ((room as f64 / ratio) as u64).max(s.heap_marked)
 }
 
 /// Go's minimum heap, `4 MiB × gogc / 100` (`setGCPercent`): the goal of a tiny heap.

@@ -72,7 +72,7 @@ fn memory_limit_lowers_the_goal_to_the_limit_minus_non_heap_and_headroom() {
         ..GcConfig::default()
     });
     p.end_cycle(30 << 20, 100_000, None);
-    p.observe(30 << 20, 2 << 20);
+    p.observe(30 << 20, 2 << 20, 1.0);
     assert_eq!(p.goal(), (40 << 20) - (2 << 20) - MEMORY_LIMIT_HEADROOM);
     // A limit below the live heap: the goal is the marked heap itself.
     let mut low = Pacer::new(GcConfig {
@@ -80,14 +80,22 @@ fn memory_limit_lowers_the_goal_to_the_limit_minus_non_heap_and_headroom() {
         ..GcConfig::default()
     });
     low.end_cycle(20 << 20, 100_000, None);
-    low.observe(20 << 20, 1 << 20);
+    low.observe(20 << 20, 1 << 20, 1.0);
     assert_eq!(low.goal(), 20 << 20);
+    // Measured allocator overhead of 25 %: the heap may grow to what, grown by it, fits.
+    let mut frag = Pacer::new(GcConfig {
+        memlimit: Some(40 << 20),
+        ..GcConfig::default()
+    });
+    frag.end_cycle(10 << 20, 100_000, None);
+    frag.observe(10 << 20, 0, 1.25);
+    assert_eq!(frag.goal(), (((40u64 << 20) - MEMORY_LIMIT_HEADROOM) as f64 / 1.25) as u64);
 }
 
 #[test]
 fn gogc_off_reads_as_gos_next_gc() {
     let mut p = planned(PacerKind::Go119, None);
-    p.observe(10 << 20, 1 << 20);
+    p.observe(10 << 20, 1 << 20, 1.0);
     let s = *p.state();
     assert_eq!(memory_limit_goal(None, &s), NO_MEMORY_LIMIT - (1 << 20) - MEMORY_LIMIT_HEADROOM);
     assert!(p.goal() < u64::MAX);
