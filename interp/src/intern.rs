@@ -1,102 +1,103 @@
-//! The string intern table. It holds strings *weakly*: interning must not keep a string alive,
-//! so entries are `GcWeak`s, and every cycle's finalization ([`Interner::prune_some`]) removes
-//! the strings that the coming sweep frees. Without pruning, a dead string's allocation would
-//! stay pinned by its weak entry forever.
+//! The string intern table. It holds strings *weakly*: interning must not keep a string alive.
+//! Every cycle's finalization ([`Interner::prune_some`]) removes the strings that the coming
+//! sweep frees.
 //!
-//! # Why shards
+//! # Why the weak entries are not traced
 //!
-//! gc-arena traces a table of weak pointers as one object: every weak entry is visited (its
-//! target marked "weakly reachable") each time the table is traced, and a table changed during
-//! marking is traced again (the lock's backward barrier). With one table of 300 000 strings,
-//! one string interned during marking cost a 3 ms step, and pruning the table at mark end
-//! 2.5 ms more. So:
+//! gc-arena traces a `GcWeak` by marking its target "weakly reachable", so that a dead target's
+//! allocation outlives the sweep as long as a weak pointer to it exists. For a table of every
+//! string that costs one header access per entry per trace, and the table is traced again each
+//! time it changes while marking: with 300 000 strings, one string interned during marking
+//! cost a 3 ms step, and pruning the table at mark end 2.5 ms more.
 //!
-//! - the table is split by hash into [`SHARDS`] shards, each its own arena object, so tracing
-//!   one (one unit of collector work) visits a few hundred entries at most;
-//! - an insert adopts its weak pointer with a *forward* barrier (the new string is marked
-//!   weakly reachable at once) instead of re-tracing the shard: with sharding alone, each
-//!   slice re-traced every shard it touched (170 µs steps, 28 % GC CPU on that workload);
-//! - finalization prunes a few shards per collector step ([`Interner::prune_some`]).
+//! The table needs none of that, because it never keeps a weak entry whose string the sweep
+//! frees. Its invariant, **no entry outlives its string's allocation**, holds by:
 //!
-//! Shards are created on first use and live as long as the table (like the table before
-//! them, they are never freed, so they need no `Drop`).
+//! 1. finalization removes every entry whose string is unmarked ([`Interner::prune_some`]),
+//!    and sweeping starts only after every shard has been pruned (the heap calls
+//!    finalization until it reports done);
+//! 2. the program may run between two finalization calls; a string interned then is marked
+//!    at once (a forward barrier in [`Shard::insert`]), so it survives this cycle even if the
+//!    shard it went into was already pruned;
+//! 3. a string interned while sweeping was allocated after marking ended, and gc-arena's sweep
+//!    never frees those.
+//!
+//! So the shards implement `Collect` without tracing their entries (`NEEDS_TRACE = false`),
+//! and the sweep frees a dead string in the same cycle (no weak reference holds its memory).
+//! Debug builds check the invariant when finalization ends ([`Interner::assert_no_dead`]).
+//!
+//! The table is split by hash into [`SHARDS`] shards so that finalization can prune a few per
+//! collector step, bounding each step's work.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
-use gc_arena::{lock::RefLock, Collect, Finalization, Gc, GcWeak, Mutation};
+use gc_arena::{Collect, Finalization, Gc, GcWeak, Mutation};
 use hashbrown::HashTable;
 
 use crate::object::{hash_str, HeapObject, LoxStr};
 use crate::value::Str;
 
-/// Number of shards: a power of two. gc-arena counts a traced shard as one object however many
-/// entries it has, so shards must stay small for an object-count step budget to bound time: at
-/// 4096, a million interned strings make shards of about 250 entries (a few microseconds to
-/// re-trace or prune), while the shard table itself is 32 KiB.
+/// Number of shards: a power of two. At 4096 a million strings make shards of about 250
+/// entries, a few microseconds to prune; the table of shards is 32 KiB.
 pub const SHARDS: usize = 4096;
 
 /// One shard: (hash, string) pairs. The hash is kept beside the weak pointer so the table can
-/// rehash even while an entry's string is being freed.
-#[derive(Collect, Default)]
-#[collect(no_drop)]
+/// rehash without touching the strings.
+#[derive(Default)]
 pub struct Shard<'gc> {
-    table: HashTable<(u64, GcWeak<'gc, LoxStr>)>,
+    table: RefCell<HashTable<(u64, GcWeak<'gc, LoxStr>)>>,
 }
 
-pub type ShardRef<'gc> = Gc<'gc, RefLock<Shard<'gc>>>;
+// SAFETY: a shard holds only `GcWeak`s, and deliberately does not trace them: the module
+// documentation states the invariant that makes this sound (no entry outlives its string's
+// allocation: dead entries are pruned before every sweep, strings interned while pruning are
+// marked at once) and where each part of it is kept. gc-arena never frees an object a live
+// shard entry names, so every `upgrade`/`is_dead` through an entry reads a live allocation.
+#[allow(unsafe_code)]
+unsafe impl<'gc> Collect<'gc> for Shard<'gc> {
+    const NEEDS_TRACE: bool = false;
+}
+
+pub type ShardRef<'gc> = Gc<'gc, Shard<'gc>>;
 
 impl HeapObject for Shard<'_> {
     const TYPE_NAME: &'static str = "InternShard";
     fn owned_bytes(&self) -> usize {
-        self.table.allocation_size()
+        self.table.borrow().allocation_size()
     }
 }
 
 impl<'gc> Shard<'gc> {
     fn find(&self, mc: &Mutation<'gc>, hash: u64, text: &str) -> Option<Str<'gc>> {
         self.table
+            .borrow()
             .find(hash, |(h, weak)| {
                 *h == hash && weak.upgrade(mc).is_some_and(|s| s.as_str() == text)
             })
             .and_then(|(_, weak)| weak.upgrade(mc))
     }
 
-    /// Records a newly allocated string in `shard`. The caller has checked that it is not
-    /// present. Returns how many bytes the shard's buffer grew by (the table is part of the
-    /// heap's accounted bytes: it grows with the number of live strings).
-    pub fn insert(mc: &Mutation<'gc>, shard: ShardRef<'gc>, string: Str<'gc>) -> usize {
-        let weak = Gc::downgrade(string);
+    /// Records a newly allocated string; `pruning`: finalization is under way this cycle (the
+    /// string is then marked, part 2 of the invariant). The caller has checked that the
+    /// string is not present. Returns how many bytes the shard's buffer grew by (the table is
+    /// part of the heap's accounted bytes: it grows with the number of live strings).
+    pub fn insert(&self, mc: &Mutation<'gc>, string: Str<'gc>, pruning: bool) -> usize {
+        if pruning {
+            mc.forward_barrier(None, Gc::erase(string));
+        }
+        let mut table = self.table.borrow_mut();
+        let before = table.allocation_size();
         let hash = string.hash();
-        #[allow(unsafe_code)]
-        // SAFETY: the shard adopts one weak pointer without the lock's backward barrier (which
-        // would re-trace the whole shard while marking). The forward barrier below gives the
-        // new child, before any collection can run (collection happens only between slices),
-        // the color gc-arena requires of what a black object points to weakly; gc-arena
-        // documents the forward barrier as a safe way for a lock to adopt a child. No other
-        // borrow of the cell is live: shards are borrowed only in this module, within a call.
-        let table = unsafe { shard.as_ref().as_ref_cell() };
-        let mut shard_table = table.borrow_mut();
-        let before = shard_table.table.allocation_size();
-        shard_table
-            .table
-            .insert_unique(hash, (hash, weak), |(h, _)| *h);
-        let grew = shard_table.table.allocation_size() - before;
-        drop(shard_table);
-        mc.forward_barrier_weak(Some(Gc::erase(shard)), GcWeak::erase(weak));
-        grew
+        table.insert_unique(hash, (hash, Gc::downgrade(string)), |(h, _)| *h);
+        table.allocation_size() - before
     }
 
-    /// Removes the entries whose strings the coming sweep frees; returns (removed, examined).
-    fn prune(fc: &Finalization<'gc>, shard: ShardRef<'gc>) -> (u64, u64) {
-        #[allow(unsafe_code)]
-        // SAFETY: removing entries adopts no pointer, so no barrier is needed (the lock's
-        // barrier would only queue the shard to be traced again). No other borrow of the cell
-        // is live: shards are borrowed only in this module, within a call.
-        let table = unsafe { shard.as_ref().as_ref_cell() };
-        let mut shard_table = table.borrow_mut();
-        let before = shard_table.table.len();
-        shard_table.table.retain(|(_, weak)| !weak.is_dead(fc));
-        ((before - shard_table.table.len()) as u64, before as u64)
+    /// Removes the entries whose strings this cycle's sweep frees; returns (removed, examined).
+    fn prune(&self, fc: &Finalization<'gc>) -> (u64, u64) {
+        let mut table = self.table.borrow_mut();
+        let before = table.len();
+        table.retain(|(_, weak)| !weak.is_dead(fc));
+        ((before - table.len()) as u64, before as u64)
     }
 }
 
@@ -105,7 +106,7 @@ impl<'gc> Shard<'gc> {
 pub struct Pruned {
     /// Entries removed (strings this cycle's sweep frees).
     pub strings: u64,
-    /// Entries examined: the work done.
+    /// Shards and entries examined: the work done.
     pub visited: u64,
     /// Whether every shard has been pruned this cycle.
     pub done: bool,
@@ -115,10 +116,13 @@ pub struct Pruned {
 #[collect(no_drop)]
 pub struct Interner<'gc> {
     shards: Box<[Option<ShardRef<'gc>>]>,
-    /// The next shard to prune in the running cycle's finalization (a `Cell`: pruning needs
-    /// no barrier on the table of shards).
+    /// The next shard to prune in the running cycle's finalization (cells: pruning needs no
+    /// barrier on the table of shards).
     #[collect(require_static)]
     prune_cursor: Cell<usize>,
+    /// Whether a finalization has started and not finished.
+    #[collect(require_static)]
+    pruning: Cell<bool>,
 }
 
 impl Default for Interner<'_> {
@@ -126,6 +130,7 @@ impl Default for Interner<'_> {
         Interner {
             shards: vec![None; SHARDS].into_boxed_slice(),
             prune_cursor: Cell::new(0),
+            pruning: Cell::new(false),
         }
     }
 }
@@ -147,32 +152,31 @@ impl<'gc> Interner<'gc> {
         self.shards[Self::shard_index(hash)] = Some(shard);
     }
 
+    /// Whether this cycle's finalization has started and not yet finished.
+    pub fn pruning(&self) -> bool {
+        self.pruning.get()
+    }
+
     /// The live interned string with this text, if any.
     pub fn find(&self, mc: &Mutation<'gc>, text: &str) -> Option<Str<'gc>> {
         let hash = hash_str(text);
-        self.shard(hash)?.borrow().find(mc, hash, text)
+        self.shard(hash)?.find(mc, hash, text)
     }
 
     /// Prunes whole shards, starting where the last call stopped (at the first shard when
-    /// `start`), until at least `budget` entries have been examined or every shard is done.
-    /// Removes the entries whose strings this cycle's sweep will free.
-    ///
-    /// Every string is interned, so every dead string is one this table referenced weakly when
-    /// marking ended: gc-arena drops it in this sweep but frees its allocation (not its text)
-    /// only in the next one (see `gclox_gc::Retained`). Between two calls the program runs: a
-    /// string interned then into a shard already pruned, and dead by the sweep, stays in the
-    /// table until the next cycle prunes it (gc-arena keeps such a weakly referenced object's
-    /// allocation and refuses to upgrade it, so this costs memory for one cycle, nothing more).
+    /// `start`), until at least `budget` shards and entries have been examined or every shard
+    /// is done. Removes the entries whose strings this cycle's sweep will free.
     pub fn prune_some(&self, fc: &Finalization<'gc>, start: bool, budget: u64) -> Pruned {
         if start {
             self.prune_cursor.set(0);
+            self.pruning.set(true);
         }
         let mut pruned = Pruned::default();
         let mut cursor = self.prune_cursor.get();
         while cursor < SHARDS && pruned.visited < budget.max(1) {
             pruned.visited += 1;
             if let Some(shard) = self.shards[cursor] {
-                let (removed, examined) = Shard::prune(fc, shard);
+                let (removed, examined) = shard.prune(fc);
                 pruned.strings += removed;
                 pruned.visited += examined;
             }
@@ -180,7 +184,23 @@ impl<'gc> Interner<'gc> {
         }
         self.prune_cursor.set(cursor);
         pruned.done = cursor == SHARDS;
+        if pruned.done {
+            self.pruning.set(false);
+            #[cfg(debug_assertions)]
+            self.assert_no_dead(fc);
+        }
         pruned
+    }
+
+    /// Debug builds: the invariant the untraced entries rest on, checked when finalization
+    /// ends and sweeping is about to start: no entry names a string the sweep will free.
+    #[cfg(debug_assertions)]
+    pub fn assert_no_dead(&self, fc: &Finalization<'gc>) {
+        for shard in self.shards.iter().flatten() {
+            for (_, weak) in shard.table.borrow().iter() {
+                assert!(!weak.is_dead(fc), "an interned string would outlive its entry");
+            }
+        }
     }
 
     /// Interned strings (live, or dead but not yet pruned).
@@ -188,7 +208,7 @@ impl<'gc> Interner<'gc> {
         self.shards
             .iter()
             .flatten()
-            .map(|s| s.borrow().table.len())
+            .map(|s| s.table.borrow().len())
             .sum()
     }
 

@@ -21,7 +21,6 @@ use std::collections::HashMap;
 use gc_arena::{Collect, Finalization, Gc, GcWeak};
 use gclox_gc::Retained;
 
-use crate::object::{HeapObject, LoxStr};
 
 /// The most frames recorded per sample, innermost first.
 pub const MAX_DEPTH: usize = 64;
@@ -154,8 +153,7 @@ impl<'gc> SampleTracker<'gc> {
     /// Step 3, at the end of marking: forgets the samples whose objects this cycle's sweep
     /// drops. Their buffers are freed by the drop; their own allocations stay in use until the
     /// next sweep frees them (this table references them weakly), which also frees those the
-    /// previous cycle held. Returns the allocations held, strings left out (the intern table
-    /// counts every string; see `Vm::finalize`).
+    /// previous cycle held. Returns the allocations held.
     pub fn prune(&mut self, fc: &Finalization<'gc>) -> Retained {
         let sites = &mut self.table.sites;
         for held in self.held.drain(..) {
@@ -178,10 +176,8 @@ impl<'gc> SampleTracker<'gc> {
                     site: tracked.site,
                     shell: tracked.shell,
                 });
-                if site.type_name != LoxStr::TYPE_NAME {
-                    retained.bytes += tracked.shell;
-                    retained.objects += 1;
-                }
+                retained.bytes += tracked.shell;
+                retained.objects += 1;
             }
             false
         });

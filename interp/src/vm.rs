@@ -191,16 +191,19 @@ impl<'gc> Env<'gc> {
     /// on first use.
     fn intern_allocated(&mut self, mc: &Mutation<'gc>, s: Str<'gc>) {
         let hash = s.hash();
-        let existing = self.strings.borrow().shard(hash);
+        let (existing, pruning) = {
+            let strings = self.strings.borrow();
+            (strings.shard(hash), strings.pruning())
+        };
         let shard = match existing {
             Some(shard) => shard,
             None => {
-                let shard = self.alloc(mc, RefLock::new(Shard::default()));
+                let shard = self.alloc(mc, Shard::default());
                 self.strings.borrow_mut(mc).set_shard(hash, shard);
                 shard
             }
         };
-        let grew = Shard::insert(mc, shard, s);
+        let grew = shard.insert(mc, s, pruning);
         self.grew(mc, grew, Gc::erase(shard), "intern table");
     }
 }
@@ -316,11 +319,10 @@ impl<'gc> Vm<'gc> {
 
 impl<'gc> HeapRoot<'gc> for Vm<'gc> {
     fn finalize(&self, fc: &Finalization<'gc>, start: bool, budget: u64) -> Finalized {
+        // The intern table does not trace its entries, so the strings it drops are freed by
+        // this sweep: nothing of theirs is retained (see `intern.rs`).
         let pruned = self.env.strings.borrow().prune_some(fc, start, budget);
-        let mut retained = Retained {
-            bytes: pruned.strings * footprint::<LoxStr>(0) as u64,
-            objects: pruned.strings,
-        };
+        let mut retained = Retained::default();
         if pruned.done {
             if let Some(tracker) = self.env.sampling {
                 let sampled = tracker.borrow_mut(fc).prune(fc);

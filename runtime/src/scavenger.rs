@@ -7,7 +7,7 @@
 //! scavenger likewise returns memory eagerly when the heap nears `GOMEMLIMIT`. Without a limit
 //! the default stays: purging costs time, and nothing asked for the memory.
 
-use libmimalloc_sys::{mi_option_get, mi_option_set, mi_option_t};
+use libmimalloc_sys::{mi_option_set, mi_option_t};
 
 /// mimalloc's `mi_option_purge_delay` (`mimalloc.h` of the v3 sources libmimalloc-sys builds by
 /// default: the 16th option; libmimalloc-sys names no constant for it). The test below checks
@@ -30,7 +30,7 @@ pub fn purge_eagerly() {
 pub fn purge_delay_ms() -> i64 {
     #[allow(unsafe_code)]
     // SAFETY: `mi_option_get` reads an integer from mimalloc's option table, valid at any time.
-    let value = unsafe { mi_option_get(MI_OPTION_PURGE_DELAY) };
+    let value = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
     i64::from(value)
 }
 

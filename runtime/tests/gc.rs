@@ -289,3 +289,33 @@ fn incremental_cycles_take_many_bounded_steps() {
     assert!(unforced.len() > 5);
     assert!(unforced.iter().all(|&s| s > 4), "{unforced:?}");
 }
+
+/// Every cycle's record adds up to its steps: the summed step durations of a cycle equal the
+/// pause its record reports (first step + assists + mark termination + sweep), with forced
+/// full collections finishing cycles that were marking or sweeping, and without.
+#[test]
+fn a_cycles_steps_sum_to_its_record() {
+    for source in [CHURN, &CHURN.replace("__gc();", "nil;")] {
+        let out = Captured::new();
+        let mut runtime = Runtime::new(small_heap_config(), out.writer());
+        runtime.record_steps();
+        let records = Rc::new(RefCell::new(Vec::new()));
+        let sink = records.clone();
+        runtime.on_cycle(move |c| sink.borrow_mut().push(c.clone()));
+        runtime.run_source(source).expect("runs");
+        let records = records.borrow();
+        assert!(records.len() >= 20, "{} cycles", records.len());
+        for record in records.iter() {
+            let steps: Vec<_> = runtime
+                .step_log()
+                .iter()
+                .filter(|s| s.cycle == record.number)
+                .collect();
+            assert_eq!(steps.len(), record.steps as usize, "cycle {}", record.number);
+            let summed: std::time::Duration = steps.iter().map(|s| s.end - s.start).sum();
+            assert_eq!(summed, record.pause_total(), "cycle {}", record.number);
+            assert!(record.start <= steps[0].start && steps.last().unwrap().end <= record.end);
+            assert!(record.start <= record.mark_end && record.mark_end <= record.end);
+        }
+    }
+}

@@ -13,7 +13,7 @@
 
 use clap::{Parser, ValueEnum};
 use gclox_experiments::{median, run, workload};
-use gclox_gc::GcMode;
+use gclox_gc::{GcMode, PacerKind};
 use gclox_runtime::Config;
 
 #[global_allocator]
@@ -74,28 +74,35 @@ fn precision() {
     println!(
         "### Pacer precision (steady_churn.lox, {LIVE} live nodes, {CHURN} churn iterations)\n"
     );
-    println!("| gogc | target peak/live | median peak/live | min | max | cycles |");
-    println!("|---|---|---|---|---|---|");
+    println!("Target peak/live: 1 + gogc/100 for go119 and go117 (Go's goal), pause/100 for lua54 (pause = 100 + gogc: Lua's threshold), 1 + gogc/100 for clox (its growth factor).\n");
+    println!("| pacer | gogc | target peak/live | median peak/live | error | min | max | cycles |");
+    println!("|---|---|---|---|---|---|---|---|");
     let mut live_bytes = 0;
-    for gogc in [50u32, 100, 200, 400] {
-        let mut config = Config::default();
-        config.gc.gogc = Some(gogc);
-        let result = run(config, &source, 0);
-        let cycles = &result.cycles;
-        let ratios: Vec<f64> = cycles
-            .windows(2)
-            .map(|w| w[1].heap_peak as f64 / w[0].heap_marked.max(1) as f64)
-            .collect();
-        let mut sorted = steady(&ratios).to_vec();
-        let med = median(&mut sorted);
-        let min = sorted.first().copied().unwrap_or(0.0);
-        let max = sorted.last().copied().unwrap_or(0.0);
-        live_bytes = steady_live(&result.cycles);
-        println!(
-            "| {gogc} | {:.2} | {med:.3} | {min:.3} | {max:.3} | {} |",
-            1.0 + f64::from(gogc) / 100.0,
-            cycles.len()
-        );
+    for pacer in PacerKind::ALL {
+        for gogc in [50u32, 100, 200, 400] {
+            let mut config = Config::default();
+            config.gc.pacer = pacer;
+            config.gc.gogc = Some(gogc);
+            let result = run(config, &source, 0);
+            let cycles = &result.cycles;
+            let ratios: Vec<f64> = cycles
+                .windows(2)
+                .map(|w| w[1].heap_peak as f64 / w[0].heap_marked.max(1) as f64)
+                .collect();
+            let mut sorted = steady(&ratios).to_vec();
+            let med = median(&mut sorted);
+            let min = sorted.first().copied().unwrap_or(0.0);
+            let max = sorted.last().copied().unwrap_or(0.0);
+            if pacer == PacerKind::Go119 && gogc == 100 {
+                live_bytes = steady_live(&result.cycles);
+            }
+            let target = 1.0 + f64::from(gogc) / 100.0;
+            println!(
+                "| {pacer} | {gogc} | {target:.2} | {med:.3} | {:+.1} % | {min:.3} | {max:.3} | {} |",
+                (med / target - 1.0) * 100.0,
+                cycles.len()
+            );
+        }
     }
     let limit = 2 * live_bytes;
     let mut config = Config::default();
@@ -108,7 +115,7 @@ fn precision() {
         .max()
         .unwrap_or(0);
     println!(
-        "\nWith `memlimit` = 2 × live = {} B and gogc=400 (whose own goal would be 5 × live): steady-state peak = {peak} B = {:.3} × limit over {} cycles.\n",
+        "\nWith `memlimit` = 2 × live = {} B and gogc=400 (whose own goal would be 5 × live), go119, no memory probe (accounted bytes only): steady-state peak heap = {peak} B = {:.3} × limit over {} cycles.\n",
         limit,
         peak as f64 / limit as f64,
         result.cycles.len()
@@ -124,18 +131,22 @@ fn steady_live(cycles: &[gclox_gc::CycleRecord]) -> u64 {
     median(&mut marked) as u64
 }
 
+/// Every workload in `experiments/workloads/` (the slow ones too), default settings and stw.
 fn pauses() {
     println!("### Step pauses (default settings, one run each)\n");
     println!("| workload | mode | steps | p50 ms | p99 ms | max ms | cycles |");
     println!("|---|---|---|---|---|---|---|");
-    for name in ["binary_trees.lox", "trees.lox", "live_1m_churn.lox"] {
-        let source = workload(name, "");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("workloads");
+    let workloads = gclox_experiments::workloads::Workload::discover(&dir).expect("workloads");
+    for w in &workloads {
+        let source = w.program();
         for mode in [GcMode::Incremental, GcMode::StopTheWorld] {
             let mut config = Config::default();
             config.gc.mode = mode;
             let m = run(config, &source, 0).memstats;
             println!(
-                "| {name} | {mode} | {} | {:.4} | {:.4} | {:.4} | {} |",
+                "| {} | {mode} | {} | {:.4} | {:.4} | {:.4} | {} |",
+                w.name,
                 m.num_pauses,
                 m.pause_p50_ns as f64 / 1e6,
                 m.pause_p99_ns as f64 / 1e6,

@@ -37,7 +37,7 @@
 //! - **Sweeping** visits every object that existed at mark end while at most `(G − T) / 2` more
 //!   bytes are allocated (Go sweeps concurrently, proportional to allocation, the same way).
 //! - **Step budget**: every step is capped by `step_budget` objects (and the heap driver by
-//!   `step_time_budget`), which bounds the pause; a mutator that outruns the capped collector
+//!   `step_time_budget`), which bounds the pause (`lua54` bounds its steps by Lua's own rule); a mutator that outruns the capped collector
 //!   overshoots the goal instead of seeing long pauses.
 //! - **GC CPU limiter** (`limiter.rs`, Go's `mgclimit.go`): with a memory limit set, collector
 //!   time fills a bucket and mutator time drains it; while it is full, steps are skipped, so a
@@ -205,8 +205,9 @@ impl Default for GcConfig {
 /// What the last cycle left behind: the inputs of every policy's goal and trigger.
 #[derive(Debug, Clone, Copy)]
 pub struct HeapState {
-    /// Bytes that survived the last cycle (Go's `heapMarked`).
+    /// Bytes that survived the last cycle (Go's `heapMarked`), and objects.
     pub heap_marked: u64,
+    pub marked_objects: u64,
     /// Bytes of the VM's value stack and call frames at the last cycle's start (Go's
     /// `lastStackScan`).
     pub stack_bytes: u64,
@@ -225,6 +226,7 @@ impl Default for HeapState {
     fn default() -> Self {
         HeapState {
             heap_marked: 0,
+            marked_objects: 0,
             stack_bytes: 0,
             globals_bytes: 0,
             non_heap_bytes: 0,
@@ -270,8 +272,9 @@ pub trait Policy: fmt::Debug {
     /// Learns from an unforced cycle. Default: nothing to learn.
     fn learn(&mut self, _outcome: &CycleOutcome) {}
     /// Work units a marking or sweeping step does for `allocated` bytes, if the policy has
-    /// its own rule (Lua's `stepmul`); `None`: the shared assist pacing.
-    fn step_work(&self, _config: &GcConfig, _allocated: u64) -> Option<f64> {
+    /// its own rule (Lua's `stepmul`), which then also bounds the step instead of the object
+    /// step budget (a time budget still applies); `None`: the shared assist pacing.
+    fn step_work(&self, _config: &GcConfig, _s: &HeapState, _allocated: u64) -> Option<f64> {
         None
     }
     /// Whether each cycle runs whole, in the step that starts it (clox).
@@ -464,8 +467,8 @@ impl Pacer {
     /// Work units the next marking step should do, given the live heap now and the bytes
     /// allocated since the previous step.
     pub fn mark_step_work(&mut self, live: u64, allocated_since_step: u64) -> u64 {
-        if let Some(work) = self.policy.step_work(&self.config, allocated_since_step) {
-            let work = self.clamp_work(work);
+        if let Some(work) = self.policy.step_work(&self.config, &self.state, allocated_since_step) {
+            let work = (work.ceil() as u64).max(1);
             self.mark_done += work;
             return work;
         }
@@ -495,8 +498,8 @@ impl Pacer {
 
     /// Work units the next sweeping step should do.
     pub fn sweep_step_work(&mut self, total_allocated: u64, allocated_since_step: u64) -> u64 {
-        if let Some(work) = self.policy.step_work(&self.config, allocated_since_step) {
-            let work = self.clamp_work(work);
+        if let Some(work) = self.policy.step_work(&self.config, &self.state, allocated_since_step) {
+            let work = (work.ceil() as u64).max(1);
             self.swept += work;
             return work;
         }
@@ -529,6 +532,7 @@ impl Pacer {
         }
         self.in_cycle = false;
         self.state.heap_marked = heap_marked;
+        self.state.marked_objects = marked_objects;
         self.marked_objects = marked_objects;
         self.replan();
     }
@@ -560,7 +564,12 @@ pub fn memory_limit_goal(limit: Option<u64>, s: &HeapState) -> u64 {
     } else {
         room - MEMORY_LIMIT_HEADROOM
     };
-    ((room as f64 / ratio) as u64).max(s.heap_marked)
+    let goal = if ratio == 1.0 {
+        room
+    } else {
+        (room as f64 / ratio) as u64
+    };
+    goal.max(s.heap_marked)
 }
 
 /// Go's minimum heap, `4 MiB × gogc / 100` (`setGCPercent`): the goal of a tiny heap.

@@ -85,6 +85,7 @@ fn memory_limit_lowers_the_goal_to_the_limit_minus_non_heap_and_headroom() {
     // Measured allocator overhead of 25 %: the heap may grow to what, grown by it, fits.
     let mut frag = Pacer::new(GcConfig {
         memlimit: Some(40 << 20),
+        gogc: Some(400),
         ..GcConfig::default()
     });
     frag.end_cycle(10 << 20, 100_000, None);
@@ -157,6 +158,8 @@ fn limiter_turns_on_when_collection_outruns_the_mutator_and_off_as_it_drains() {
     }
     assert!(l.limiting());
     assert!(l.overflow() > Duration::ZERO);
-    assert!(!l.update(ms(5), ms(0)));
+    // Held back until the mutator has earned a step as long as the last one (9 ms).
+    assert!(l.update(ms(5), ms(0)));
     assert_eq!(l.fill(), limiter::CAPACITY - ms(5));
+    assert!(!l.update(ms(5), ms(0)));
 }
