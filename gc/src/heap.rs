@@ -475,9 +475,7 @@ where
             self.mark(asked, deadline)
         };
         drop(scope);
-        let took = began.elapsed();
-        let sweep_part = if kind == StepKind::Sweep { took } else { Duration::ZERO };
-        self.end_step(began, kind, false, work, sweep_part);
+        self.end_step(began, kind, false, work, Duration::ZERO);
         self.publish();
         Some(kind)
     }
@@ -700,7 +698,7 @@ where
     }
 
     /// Records a finished step. `whole`: it ran the cycle to its end regardless of the pacer
-    /// (a full collection); `sweep_part`: how much of it was sweeping.
+    /// (a full collection), and `sweep_part` is how much of it was sweeping.
     fn end_step(
         &mut self,
         began: Instant,
@@ -711,6 +709,11 @@ where
     ) {
         let now = Instant::now();
         let took = now - began;
+        // A sweep step is all sweeping; a step that also marked says how much of it was.
+        let sweep_part = match kind {
+            StepKind::Sweep => took,
+            _ => sweep_part.min(took),
+        };
         let since_start = now - self.start;
         let end_unix_ns = self.start_unix_ns + since_start.as_nanos() as u64;
         self.totals.steps += 1;

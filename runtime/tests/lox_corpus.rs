@@ -180,3 +180,19 @@ fn own_lox_corpus_extreme_slices() {
     config.gc.min_step = 1;
     run_corpus(config);
 }
+
+/// Every other pacing policy on a small heap (so that they all collect often), and a step
+/// time budget that cuts steps short every few objects.
+#[test]
+fn own_lox_corpus_under_every_pacer() {
+    for pacer in gclox_gc::PacerKind::ALL {
+        let mut config = Config::default();
+        config.gc.pacer = pacer;
+        config.gc.min_heap = Some(16 << 10);
+        run_corpus(config);
+    }
+    let mut timed = Config::default();
+    timed.gc.min_heap = Some(16 << 10);
+    timed.gc.step_time_budget = Some(std::time::Duration::from_nanos(1));
+    run_corpus(timed);
+}
