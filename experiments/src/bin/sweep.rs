@@ -20,7 +20,7 @@ use gclox_experiments::sweep::plan::{Gogc, Plan, Shard};
 use gclox_experiments::sweep::run::{self, Options};
 use gclox_experiments::workloads::Workload;
 use gclox_experiments::workloads_dir;
-use gclox_gc::GcMode;
+use gclox_gc::{GcMode, PacerKind};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -57,6 +57,9 @@ struct RunArgs {
     /// Where workload names are looked up [default: the crate's workloads/ folder].
     #[arg(long)]
     workloads_dir: Option<PathBuf>,
+    /// Pacing policies: go119, go117, lua54, clox.
+    #[arg(long, value_delimiter = ',', default_value = "go119")]
+    pacers: Vec<PacerKind>,
     /// gogc values (percent, or `off`).
     #[arg(long, value_delimiter = ',', default_value = "50,100,200,400")]
     gogc: Vec<Gogc>,
@@ -145,6 +148,7 @@ fn run_sweep(args: RunArgs) -> Result<i32> {
     let dir = args.workloads_dir.unwrap_or_else(workloads_dir);
     let plan = Plan {
         workloads: Workload::select(&args.workloads, &dir).map_err(SweepError::usage)?,
+        pacers: args.pacers,
         gogc: args.gogc,
         modes: args.modes,
         budgets: args.budgets,

@@ -1,11 +1,11 @@
-//! What a sweep runs: the cross product of workloads × gogc × modes × step budgets ×
-//! repetitions, in one fixed order, so a run's id means the same run on every machine and
+//! What a sweep runs: the cross product of workloads × pacers × gogc × modes × step budgets
+//! × repetitions, in one fixed order, so a run's id means the same run on every machine and
 //! every shard.
 
 use std::fmt;
 use std::str::FromStr;
 
-use gclox_gc::GcMode;
+use gclox_gc::{GcMode, PacerKind};
 use gclox_runtime::isolates::Job;
 use gclox_runtime::Config;
 
@@ -82,6 +82,8 @@ impl fmt::Display for Shard {
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub workloads: Vec<Workload>,
+    /// Pacing policies (`go119` alone unless asked).
+    pub pacers: Vec<PacerKind>,
     pub gogc: Vec<Gogc>,
     pub modes: Vec<GcMode>,
     /// Step budgets for incremental runs; stw runs a whole cycle in one step, so it ignores
@@ -96,6 +98,7 @@ pub struct RunSpec {
     pub id: usize,
     /// Index into [`Plan::workloads`].
     pub workload: usize,
+    pub pacer: PacerKind,
     pub gogc: Gogc,
     pub mode: GcMode,
     /// `None` for stw runs.
@@ -111,21 +114,20 @@ impl Plan {
         let mut runs = Vec::new();
         for rep in 0..self.reps {
             for workload in 0..self.workloads.len() {
-                for &gogc in &self.gogc {
-                    for &mode in &self.modes {
-                        let budgets: Vec<Option<u64>> = match mode {
-                            GcMode::Incremental => self.budgets.iter().copied().map(Some).collect(),
-                            GcMode::StopTheWorld => vec![None],
-                        };
-                        for budget in budgets {
-                            runs.push(RunSpec {
-                                id: runs.len(),
-                                workload,
-                                gogc,
-                                mode,
-                                budget,
-                                rep,
-                            });
+                for &pacer in &self.pacers {
+                    for &gogc in &self.gogc {
+                        for &mode in &self.modes {
+                            for budget in self.budgets_for(mode) {
+                                runs.push(RunSpec {
+                                    id: runs.len(),
+                                    workload,
+                                    pacer,
+                                    gogc,
+                                    mode,
+                                    budget,
+                                    rep,
+                                });
+                            }
                         }
                     }
                 }
@@ -134,9 +136,18 @@ impl Plan {
         runs
     }
 
+    /// Incremental runs take every budget; stw runs a whole cycle in one step, so once.
+    fn budgets_for(&self, mode: GcMode) -> Vec<Option<u64>> {
+        match mode {
+            GcMode::Incremental => self.budgets.iter().copied().map(Some).collect(),
+            GcMode::StopTheWorld => vec![None],
+        }
+    }
+
     /// The configuration of `run`: the default one with the run's settings.
     pub fn config(&self, run: &RunSpec) -> Config {
         let mut config = Config::default();
+        config.gc.pacer = run.pacer;
         config.gc.gogc = run.gogc.0;
         config.gc.mode = run.mode;
         if let Some(budget) = run.budget {
@@ -158,8 +169,9 @@ impl Plan {
     pub fn describe(&self) -> String {
         let list = |items: Vec<String>| items.join(",");
         format!(
-            "workloads={} gogc={} modes={} budgets={} reps={}",
+            "workloads={} pacers={} gogc={} modes={} budgets={} reps={}",
             list(self.workloads.iter().map(|w| w.name.clone()).collect()),
+            list(self.pacers.iter().map(PacerKind::to_string).collect()),
             list(self.gogc.iter().map(Gogc::to_string).collect()),
             list(self.modes.iter().map(GcMode::to_string).collect()),
             list(self.budgets.iter().map(u64::to_string).collect()),
@@ -180,6 +192,7 @@ mod tests {
         };
         Plan {
             workloads: vec![w("a.lox"), w("b.lox")],
+            pacers: vec![PacerKind::Go119],
             gogc: vec![Gogc(Some(50)), Gogc(None)],
             modes: vec![GcMode::Incremental, GcMode::StopTheWorld],
             budgets: vec![256, 2048],

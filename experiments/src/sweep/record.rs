@@ -14,6 +14,8 @@ use crate::workloads::Workload;
 pub struct RunRow {
     pub run_id: usize,
     pub workload: String,
+    /// The pacing policy (`go119`, `go117`, `lua54`, `clox`).
+    pub pacer: String,
     /// -1: off.
     pub gogc: i64,
     /// `incremental` or `stw`.
@@ -67,6 +69,7 @@ impl RunRow {
         RunRow {
             run_id: run.id,
             workload: workload.name.clone(),
+            pacer: run.pacer.to_string(),
             gogc: run.gogc.as_i64(),
             mode: run.mode.to_string(),
             step_budget: run.budget,
@@ -96,20 +99,27 @@ impl RunRow {
         self.exit_code == 0 && self.output_ok != Some(false)
     }
 
-    /// The line a plot draws this run on: the mode, and the budget for incremental runs.
+    /// The line a plot draws this run on: the mode, and the budget for incremental runs,
+    /// after the pacer when it is not the default.
     pub fn series(&self) -> String {
-        match self.step_budget {
+        let mode = match self.step_budget {
             Some(budget) => format!("{} {budget}", self.mode),
             None => self.mode.clone(),
+        };
+        if self.pacer == gclox_gc::PacerKind::default().name() {
+            mode
+        } else {
+            format!("{} {mode}", self.pacer)
         }
     }
 }
 
 /// Column names of `runs.csv`, in order: [`RunRow`]'s fields (a test checks). Written even
 /// when a shard has no runs, so every shard's file has a header to compare.
-pub const RUN_COLUMNS: [&str; 20] = [
+pub const RUN_COLUMNS: [&str; 21] = [
     "run_id",
     "workload",
+    "pacer",
     "gogc",
     "mode",
     "step_budget",
