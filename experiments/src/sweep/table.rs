@@ -66,6 +66,7 @@ mod tests {
         RunRow {
             run_id: id,
             workload: "a, \"quoted\" name.lox".into(),
+            pacer: "lua54".into(),
             gogc: -1,
             mode: "stw".into(),
             step_budget: None,
