@@ -145,7 +145,7 @@ fn a_tiny_sweep_writes_rows_plots_and_provenance() {
         "--gogc 50,100",
         &format!("gclox_version: {}", env!("CARGO_PKG_VERSION")),
         "git_commit: ",
-        "plan: workloads=tiny.lox gogc=50,100 modes=incremental,stw budgets=512 reps=1",
+        "plan: workloads=tiny.lox pacers=go119 gogc=50,100 modes=incremental,stw budgets=512 reps=1",
         "workload: tiny.lox fnv1a64=",
         "shard: 0/1",
         "runs_total: 4",
