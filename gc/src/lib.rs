@@ -11,6 +11,7 @@
 //! - [`cycle`]: what one cycle did ([`CycleRecord`]) and the running totals ([`GcTotals`]).
 //! - [`memstats`]: Go-named statistics ([`MemStats`]) and the pause record.
 //! - [`gctrace`]: the gctrace and pacer-trace line formats.
+//! - [`mmu`]: minimum mutator utilization from pause intervals.
 
 #![forbid(unsafe_code)]
 
@@ -19,6 +20,7 @@ pub mod cycle;
 pub mod gctrace;
 pub mod heap;
 pub mod memstats;
+pub mod mmu;
 pub mod monitor;
 pub mod pacer;
 pub mod pprof;

@@ -1,0 +1,243 @@
+//! Minimum mutator utilization (Cheng & Blelloch, PLDI 2001): for a window length `w`, the
+//! smallest share of any window of length `w` inside the run during which the program, not
+//! the collector, ran. `go tool trace` draws the same curve for Go.
+//!
+//! Computed exactly from pause intervals (in gclox, the collector steps of
+//! [`crate::StepRecord`]). With `P(t)` the collector time in `[t, t + w]`, `P` is piecewise
+//! linear in `t` and its slope only falls where a window's start enters a pause (`t` = a pause
+//! start) or its end leaves one (`t + w` = a pause end); so its maxima — the worst windows —
+//! are among the windows starting at a pause start or ending at a pause end, plus the two
+//! windows flush with the run's ends. Each candidate costs two binary searches over prefix
+//! sums: O(n log n) per window length.
+
+/// Pause intervals of one run, in nanoseconds since the run's start, sorted and disjoint, and
+/// the run's length. Build with [`Pauses::new`].
+#[derive(Debug, Clone)]
+pub struct Pauses {
+    /// `(start, end)` with `start < end`, sorted, disjoint.
+    spans: Vec<(u64, u64)>,
+    /// `before[i]`: summed length of `spans[..i]`.
+    before: Vec<u64>,
+    /// The run's length: windows lie inside `[0, run]`.
+    run: u64,
+}
+
+impl Pauses {
+    /// The pauses `spans` (`(start, end)` nanoseconds, any order; empty ones are dropped and
+    /// overlapping ones merged) of a run `run` nanoseconds long. Parts of pauses past `run`
+    /// are cut off.
+    pub fn new(spans: impl IntoIterator<Item = (u64, u64)>, run: u64) -> Pauses {
+        let mut sorted: Vec<(u64, u64)> = spans
+            .into_iter()
+            .map(|(s, e)| (s.min(run), e.min(run)))
+            .filter(|(s, e)| s < e)
+            .collect();
+        sorted.sort_unstable();
+        let mut merged: Vec<(u64, u64)> = Vec::with_capacity(sorted.len());
+        for (s, e) in sorted {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        let mut before = Vec::with_capacity(merged.len() + 1);
+        let mut sum = 0;
+        before.push(0);
+        for (s, e) in &merged {
+            sum += e - s;
+            before.push(sum);
+        }
+        Pauses {
+            spans: merged,
+            before,
+            run,
+        }
+    }
+
+    /// The pauses of a heap's recorded collector steps ([`crate::Heap::step_log`]) in a run of
+    /// length `run` since the heap's start.
+    pub fn from_steps(steps: &[crate::StepRecord], run: std::time::Duration) -> Pauses {
+        let ns = |d: std::time::Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        Pauses::new(steps.iter().map(|s| (ns(s.start), ns(s.end))), ns(run))
+    }
+
+    /// The run's length, nanoseconds.
+    pub fn run(&self) -> u64 {
+        self.run
+    }
+
+    /// Summed pause time, nanoseconds.
+    pub fn total(&self) -> u64 {
+        *self.before.last().unwrap_or(&0)
+    }
+
+    /// Pause time in `[0, t]`.
+    fn paused_until(&self, t: u64) -> u64 {
+        // Pauses that started at or before t: all of them count whole except the last, which
+        // may still be running at t.
+        let n = self.spans.partition_point(|&(s, _)| s <= t);
+        if n == 0 {
+            return 0;
+        }
+        let (s, e) = self.spans[n - 1];
+        self.before[n - 1] + e.min(t) - s
+    }
+
+    /// Pause time in `[t, t + w]`.
+    fn paused_in(&self, t: u64, w: u64) -> u64 {
+        self.paused_until(t + w) - self.paused_until(t)
+    }
+
+    /// The minimum mutator utilization for windows of `window` nanoseconds, in `[0, 1]`;
+    /// `None` when the window is zero or longer than the run.
+    pub fn mmu(&self, window: u64) -> Option<f64> {
+        if window == 0 || window > self.run {
+            return None;
+        }
+        let last_start = self.run - window;
+        let clamp = |t: u64| t.min(last_start);
+        let candidates = [0, last_start].into_iter().chain(
+            self.spans
+                .iter()
+                .flat_map(|&(s, e)| [clamp(s), clamp(e.saturating_sub(window))]),
+        );
+        let worst = candidates
+            .map(|t| self.paused_in(t, window))
+            .max()
+            .unwrap_or(0);
+        Some((window - worst) as f64 / window as f64)
+    }
+
+    /// The MMU curve at `windows` (nanoseconds): `(window, mmu)` for each window the run is
+    /// long enough for.
+    pub fn curve(&self, windows: &[u64]) -> Vec<(u64, f64)> {
+        windows
+            .iter()
+            .filter_map(|&w| self.mmu(w).map(|u| (w, u)))
+            .collect()
+    }
+}
+
+/// Window lengths from `min` to `max` nanoseconds on a log scale, `per_decade` per factor of
+/// ten, always ending with `max` itself (so the curve reaches the run's length).
+pub fn log_windows(min: u64, max: u64, per_decade: u32) -> Vec<u64> {
+    let mut out = Vec::new();
+    if min == 0 || max < min {
+        return out;
+    }
+    let step = 10f64.powf(1.0 / f64::from(per_decade.max(1)));
+    let mut w = min as f64;
+    while (w.round() as u64) < max {
+        let v = w.round() as u64;
+        if out.last() != Some(&v) {
+            out.push(v);
+        }
+        w *= step;
+    }
+    out.push(max);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition, by brute force: every window start on a 1 ns grid.
+    fn brute(spans: &[(u64, u64)], run: u64, w: u64) -> f64 {
+        let mut worst = 0;
+        for t in 0..=run - w {
+            let gc: u64 = spans
+                .iter()
+                .map(|&(s, e)| e.min(t + w).saturating_sub(s.max(t)))
+                .sum();
+            worst = worst.max(gc);
+        }
+        (w - worst) as f64 / w as f64
+    }
+
+    #[test]
+    fn hand_computed_patterns() {
+        // Two 10 ns pauses, 10 ns apart, in a 100 ns run.
+        let p = Pauses::new([(10, 20), (30, 40)], 100);
+        assert_eq!(p.total(), 20);
+        // A window inside a pause sees no mutator at all.
+        assert_eq!(p.mmu(5), Some(0.0));
+        assert_eq!(p.mmu(10), Some(0.0));
+        // [10, 30]: one whole pause; [15, 35] straddles both for the same 10 ns.
+        assert_eq!(p.mmu(20), Some(0.5));
+        // [10, 40] holds both pauses: 20 of 30 ns.
+        assert_eq!(p.mmu(30), Some(1.0 / 3.0));
+        // [10, 50]: 20 of 40.
+        assert_eq!(p.mmu(40), Some(0.5));
+        // The whole run: 80 % mutator.
+        assert_eq!(p.mmu(100), Some(0.8));
+        assert_eq!(p.mmu(101), None);
+        assert_eq!(p.mmu(0), None);
+    }
+
+    #[test]
+    fn bursts_and_spread_pauses_differ() {
+        // The same 4 pauses of 1 ms — same p50, p99, max — in a burst or spread over 1 s.
+        let ms = 1_000_000;
+        let burst = Pauses::new((0..4).map(|i| (i * 2 * ms, (i * 2 + 1) * ms)), 1000 * ms);
+        let spread = Pauses::new((0..4).map(|i| (i * 250 * ms, (i * 250 + 1) * ms)), 1000 * ms);
+        // A 10 ms window catches all four pauses of the burst (4 of 10 ms) but only one of the
+        // spread pauses.
+        assert_eq!(burst.mmu(10 * ms), Some(0.6));
+        assert_eq!(spread.mmu(10 * ms), Some(0.9));
+    }
+
+    #[test]
+    fn overlapping_and_unsorted_spans_merge() {
+        let p = Pauses::new([(30, 40), (10, 20), (15, 25), (50, 50)], 60);
+        assert_eq!(p.total(), 25);
+        assert_eq!(p.mmu(15), Some(0.0));
+        assert_eq!(p.mmu(60), Some(35.0 / 60.0));
+    }
+
+    #[test]
+    fn no_pauses_is_full_utilization() {
+        let p = Pauses::new([], 1000);
+        assert_eq!(p.mmu(1), Some(1.0));
+        assert_eq!(p.mmu(1000), Some(1.0));
+    }
+
+    #[test]
+    fn matches_brute_force_on_random_patterns() {
+        // A small deterministic generator: patterns of up to 12 pauses in a 300 ns run.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        for _ in 0..200 {
+            let run = 300;
+            let spans: Vec<(u64, u64)> = (0..next(12))
+                .map(|_| {
+                    let s = next(run);
+                    (s, (s + 1 + next(30)).min(run))
+                })
+                .collect();
+            let p = Pauses::new(spans.clone(), run);
+            let merged = p.spans.clone();
+            for w in [1, 2, 7, 13, 29, 64, 150, 299, 300] {
+                let exact = p.mmu(w).unwrap();
+                let want = brute(&merged, run, w);
+                assert!(
+                    (exact - want).abs() < 1e-12,
+                    "{spans:?} w={w}: {exact} vs {want}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn windows_are_log_spaced_and_end_at_the_run() {
+        let w = log_windows(10, 1000, 2);
+        assert_eq!(w, vec![10, 32, 100, 316, 1000]);
+        assert_eq!(log_windows(10, 25, 1), vec![10, 25]);
+        assert!(log_windows(0, 10, 1).is_empty());
+    }
+}
