@@ -13,7 +13,7 @@
 
 pub mod isolates;
 pub mod memstats_csv;
-mod report;
+pub mod report;
 pub mod sink;
 
 use std::io::Write;
@@ -281,7 +281,11 @@ impl Runtime {
         let graph = self.heap_graph();
         let analysis = gclox_gc::snapshot::Analysis::new(&graph);
         let mut report = analysis.leak_report(&graph, top);
-        report.push_str(&report::survivors_by_site(&graph, &analysis, top.min(5)));
+        report.push_str(&report::survivors::survivors_by_site(
+            &graph,
+            &analysis,
+            top.min(5),
+        ));
         report
     }
 
@@ -359,6 +363,11 @@ impl Runtime {
     /// The collector steps recorded since [`Runtime::record_steps`].
     pub fn step_log(&self) -> &[gclox_gc::StepRecord] {
         self.heap.step_log()
+    }
+
+    /// Time since this runtime's heap started: the origin of every telemetry timestamp.
+    pub fn uptime(&self) -> Duration {
+        self.heap.start().elapsed()
     }
 
     /// A snapshot of the heap's counters.
