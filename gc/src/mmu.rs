@@ -7,8 +7,8 @@
 //! linear in `t` and its slope only falls where a window's start enters a pause (`t` = a pause
 //! start) or its end leaves one (`t + w` = a pause end); so its maxima — the worst windows —
 //! are among the windows starting at a pause start or ending at a pause end, plus the two
-//! windows flush with the run's ends. Each candidate costs two binary searches over prefix
-//! sums: O(n log n) per window length.
+//! windows flush with the run's ends. The candidates are visited in time order with two
+//! forward-only cursors over prefix sums: O(n) per window length.
 
 /// Pause intervals of one run, in nanoseconds since the run's start, sorted and disjoint, and
 /// the run's length. Build with [`Pauses::new`].
@@ -71,23 +71,6 @@ impl Pauses {
         *self.before.last().unwrap_or(&0)
     }
 
-    /// Pause time in `[0, t]`.
-    fn paused_until(&self, t: u64) -> u64 {
-        // Pauses that started at or before t: all of them count whole except the last, which
-        // may still be running at t.
-        let n = self.spans.partition_point(|&(s, _)| s <= t);
-        if n == 0 {
-            return 0;
-        }
-        let (s, e) = self.spans[n - 1];
-        self.before[n - 1] + e.min(t) - s
-    }
-
-    /// Pause time in `[t, t + w]`.
-    fn paused_in(&self, t: u64, w: u64) -> u64 {
-        self.paused_until(t + w) - self.paused_until(t)
-    }
-
     /// The minimum mutator utilization for windows of `window` nanoseconds, in `[0, 1]`;
     /// `None` when the window is zero or longer than the run.
     pub fn mmu(&self, window: u64) -> Option<f64> {
@@ -95,16 +78,38 @@ impl Pauses {
             return None;
         }
         let last_start = self.run - window;
-        let clamp = |t: u64| t.min(last_start);
-        let candidates = [0, last_start].into_iter().chain(
-            self.spans
-                .iter()
-                .flat_map(|&(s, e)| [clamp(s), clamp(e.saturating_sub(window))]),
-        );
-        let worst = candidates
-            .map(|t| self.paused_in(t, window))
-            .max()
-            .unwrap_or(0);
+        // The candidate window starts, each list ascending (the spans are sorted and disjoint,
+        // so their starts and their ends both ascend), merged so both cursors only move forward.
+        let mut starts = self
+            .spans
+            .iter()
+            .map(|&(s, _)| s.min(last_start))
+            .peekable();
+        let mut ends_back = self
+            .spans
+            .iter()
+            .map(|&(_, e)| e.saturating_sub(window).min(last_start))
+            .peekable();
+        let (mut from, mut to) = (Cursor::default(), Cursor::default());
+        let mut worst = 0;
+        let mut consider = |t: u64| {
+            let paused = to.paused_until(self, t + window) - from.paused_until(self, t);
+            worst = worst.max(paused);
+        };
+        consider(0);
+        loop {
+            let t = match (starts.peek(), ends_back.peek()) {
+                (Some(&a), Some(&b)) if a <= b => starts.next(),
+                (Some(_), Some(_)) => ends_back.next(),
+                (Some(_), None) => starts.next(),
+                (None, _) => ends_back.next(),
+            };
+            match t {
+                Some(t) => consider(t),
+                None => break,
+            }
+        }
+        consider(last_start);
         Some((window - worst) as f64 / window as f64)
     }
 
@@ -115,6 +120,30 @@ impl Pauses {
             .iter()
             .filter_map(|&w| self.mmu(w).map(|u| (w, u)))
             .collect()
+    }
+}
+
+/// A position in a [`Pauses`] for a sequence of non-decreasing instants: each query moves it
+/// forward only, so a sweep over all candidates is linear.
+#[derive(Default)]
+struct Cursor {
+    /// Pauses that start at or before the last instant asked about.
+    started: usize,
+}
+
+impl Cursor {
+    /// Pause time in `[0, t]`; `t` must not be less than the previous call's.
+    fn paused_until(&mut self, p: &Pauses, t: u64) -> u64 {
+        while self.started < p.spans.len() && p.spans[self.started].0 <= t {
+            self.started += 1;
+        }
+        if self.started == 0 {
+            return 0;
+        }
+        // Every pause before the last started one counts whole; the last may still be
+        // running at t.
+        let (s, e) = p.spans[self.started - 1];
+        p.before[self.started - 1] + e.min(t) - s
     }
 }
 
@@ -180,7 +209,10 @@ mod tests {
         // The same 4 pauses of 1 ms — same p50, p99, max — in a burst or spread over 1 s.
         let ms = 1_000_000;
         let burst = Pauses::new((0..4).map(|i| (i * 2 * ms, (i * 2 + 1) * ms)), 1000 * ms);
-        let spread = Pauses::new((0..4).map(|i| (i * 250 * ms, (i * 250 + 1) * ms)), 1000 * ms);
+        let spread = Pauses::new(
+            (0..4).map(|i| (i * 250 * ms, (i * 250 + 1) * ms)),
+            1000 * ms,
+        );
         // A 10 ms window catches all four pauses of the burst (4 of 10 ms) but only one of the
         // spread pauses.
         assert_eq!(burst.mmu(10 * ms), Some(0.6));
