@@ -3,7 +3,7 @@
 
 use super::charts;
 use super::html::{escape, page, table, Section};
-use super::model::{Figures, RunData};
+use super::model::{Figures, RunData, FLOOR_GROUPS};
 use super::page::{num, trend_text};
 
 /// One comparison row: label, before, after, change.
@@ -50,9 +50,15 @@ pub fn rows(before: &Figures, after: &Figures, pause_kind: &str) -> Vec<Row> {
             2,
         ),
         (
-            "live heap trend".into(),
-            trend_text(before),
-            trend_text(after),
+            format!("live heap floor trend ({FLOOR_GROUPS} groups): leak verdict"),
+            trend_text(before.floor_trend.as_ref()),
+            trend_text(after.floor_trend.as_ref()),
+            String::new(),
+        ),
+        (
+            "live heap trend over every cycle".into(),
+            trend_text(before.live_trend.as_ref()),
+            trend_text(after.live_trend.as_ref()),
             String::new(),
         ),
         row(
@@ -141,7 +147,7 @@ pub fn compare_page(before: &RunData, after: &RunData) -> String {
         Section {
             id: "summary",
             title: "Before and after".into(),
-            note: Some("Change = (after − before) / before. Trend: Mann–Kendall test on the live heap after each cycle, two-sided, at p < 0.05; slope by least squares against time. Cycles per second: cycles / run length (the last cycle's end).".into()),
+            note: Some("Change = (after − before) / before. Trends: Mann–Kendall test, two-sided, at p < 0.05; the verdict uses the live heap's floor (the lowest live heap of each of 10 consecutive groups of cycles), which a leak raises and floating garbage does not; slope by least squares against time. Cycles per second: cycles / run length (the last cycle's end).".into()),
             body: summary,
         },
         Section {

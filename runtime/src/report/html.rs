@@ -53,7 +53,7 @@ const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-se
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 6px;border-bottom:1px solid #ccc;padding-bottom:3px}\
 .sub{color:#555;margin:0 0 12px}.note{color:#555;font-size:13px;margin:2px 0 8px}\
 table{border-collapse:collapse;font-size:14px;margin:6px 0}th,td{border:1px solid #ccc;padding:3px 10px;text-align:left;vertical-align:top}\
-th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums}\
+th{background:#f2f2f2}td:last-child{white-space:nowrap}td.num{text-align:right;font-variant-numeric:tabular-nums}\
 .better{color:#067d3c}.worse{color:#b3261e}.na{color:#888}\
 pre{background:#f7f7f7;border:1px solid #ddd;padding:8px;font-size:12px;overflow-x:auto;max-height:480px}\
 nav a{margin-right:12px;font-size:14px}svg{display:block;max-width:100%;height:auto}";

@@ -92,13 +92,35 @@ pub struct Figures {
     pub mmu: Option<[Option<f64>; 3]>,
     /// Least-squares slope of the live heap over time, MiB/s.
     pub live_slope: Option<f64>,
+    /// Mann–Kendall on the live heap after every cycle.
     pub live_trend: Option<MannKendall>,
+    /// Mann–Kendall on the live heap's floor: the lowest live heap of each of
+    /// [`FLOOR_GROUPS`] consecutive groups of cycles. This is the report's leak verdict: a leak
+    /// raises the floor, while floating garbage (objects allocated during a long concurrent
+    /// mark count as live) only raises some cycles, and over hundreds of cycles a
+    /// test on every cycle calls such noise significant.
+    pub floor_trend: Option<MannKendall>,
     /// Mean and variance of the live heap after each cycle (MiB, MiB²).
     pub live_mean_var: Option<(f64, f64)>,
     pub goal_mean: Option<f64>,
     pub goal_last: Option<f64>,
     pub peak_heap: Option<f64>,
     pub peak_rss: Option<f64>,
+}
+
+/// How many groups of cycles the live-heap floor is taken over (fewer when there are fewer
+/// cycles: one per cycle).
+pub const FLOOR_GROUPS: usize = 10;
+
+/// The lowest value of each of `groups` consecutive, nearly equal groups of `xs`.
+pub fn floor(xs: &[f64], groups: usize) -> Vec<f64> {
+    let k = groups.min(xs.len());
+    (0..k)
+        .map(|g| {
+            let (a, b) = (g * xs.len() / k, (g + 1) * xs.len() / k);
+            xs[a..b].iter().copied().fold(f64::INFINITY, f64::min)
+        })
+        .collect()
 }
 
 /// The MMU windows the summary, `--stats` and `gc-bench` quote, in seconds.
@@ -243,6 +265,7 @@ impl RunData {
             mmu,
             live_slope: slope(&live_points),
             live_trend: MannKendall::test(&live),
+            floor_trend: MannKendall::test(&floor(&live, FLOOR_GROUPS)),
             live_mean_var: mean_var(&live),
             goal_mean: mean_var(&goals).map(|m| m.0),
             goal_last: goals.last().copied(),
@@ -260,6 +283,18 @@ pub fn mib(bytes: u64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn floor_takes_each_groups_minimum() {
+        let xs: Vec<f64> = (0..25).map(|i| f64::from(i % 5)).collect();
+        assert_eq!(floor(&xs, 5), vec![0.0; 5]);
+        assert_eq!(floor(&[3.0, 1.0, 2.0], 10), vec![3.0, 1.0, 2.0]);
+        // 7 values in 3 groups: [0..2], [2..4], [4..7].
+        assert_eq!(
+            floor(&[5.0, 4.0, 9.0, 3.0, 8.0, 7.0, 6.0], 3),
+            vec![4.0, 3.0, 6.0]
+        );
+    }
 
     #[test]
     fn a_go_log_gives_stw_pauses_but_no_mmu() {

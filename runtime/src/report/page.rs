@@ -2,8 +2,9 @@
 
 use super::charts;
 use super::html::{escape, page, pre, table, Section};
+use super::model::FLOOR_GROUPS;
 use super::model::{Figures, RunData, MMU_WINDOWS};
-use super::stats::ALPHA;
+use super::stats::{MannKendall, ALPHA};
 
 /// A number with `decimals` decimals, or a grey "n/a".
 pub fn num(v: Option<f64>, decimals: usize) -> String {
@@ -13,9 +14,9 @@ pub fn num(v: Option<f64>, decimals: usize) -> String {
     }
 }
 
-/// The live heap's trend in words: "growing (S = 120, p = 0.0001)".
-pub fn trend_text(f: &Figures) -> String {
-    match &f.live_trend {
+/// A trend in words: "growing (Mann–Kendall S = 120, z = 3.1, p = 0.0019)".
+pub fn trend_text(trend: Option<&MannKendall>) -> String {
+    match trend {
         Some(mk) => format!(
             "<b>{}</b> (Mann–Kendall S = {}, z = {:.2}, p = {})",
             mk.trend().word(),
@@ -23,7 +24,7 @@ pub fn trend_text(f: &Figures) -> String {
             mk.z,
             fmt_p(mk.p)
         ),
-        None => "<span class=\"na\">n/a (fewer than 3 cycles, or all equal)</span>".to_string(),
+        None => "<span class=\"na\">n/a (fewer than 3 cycles)</span>".to_string(),
     }
 }
 
@@ -80,7 +81,14 @@ pub fn summary_rows(run: &RunData, f: &Figures) -> Vec<(String, String)> {
             ),
             mmu,
         ),
-        ("live heap after each cycle: trend".into(), trend_text(f)),
+        (
+            format!("live heap floor trend (lowest of {FLOOR_GROUPS} groups of cycles): the leak verdict"),
+            trend_text(f.floor_trend.as_ref()),
+        ),
+        (
+            "live heap trend over every cycle".into(),
+            trend_text(f.live_trend.as_ref()),
+        ),
         (
             "live heap slope (MiB/s, least squares)".into(),
             num(f.live_slope, 3),
@@ -121,7 +129,7 @@ pub fn run_page(run: &RunData) -> String {
             id: "summary",
             title: "Summary".into(),
             note: Some(format!(
-                "Trend: Mann–Kendall test on the live heap after each cycle, in cycle order, two-sided, growing or shrinking when p < {ALPHA}. Percentiles by nearest rank."
+                "Trends: Mann–Kendall test, two-sided, growing or shrinking when p < {ALPHA}; the verdict uses the live heap's floor (the lowest live heap of each of {FLOOR_GROUPS} consecutive groups of cycles), which a leak raises and floating garbage does not. Percentiles by nearest rank."
             )),
             body: summary,
         },

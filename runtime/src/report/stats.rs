@@ -29,7 +29,8 @@ pub enum Trend {
 pub const ALPHA: f64 = 0.05;
 
 impl MannKendall {
-    /// The test on `xs` (at least 3 values; `None` otherwise, or if every value is equal).
+    /// The test on `xs` (at least 3 values; `None` otherwise). A constant series has no
+    /// trend: `S` = 0 and p = 1.
     pub fn test(xs: &[f64]) -> Option<MannKendall> {
         let n = xs.len();
         if n < 3 {
@@ -57,7 +58,13 @@ impl MannKendall {
         let nf = n as f64;
         let var_s = (nf * (nf - 1.0) * (2.0 * nf + 5.0) - tie_term) / 18.0;
         if var_s <= 0.0 {
-            return None;
+            // Every value equal (the tie term then cancels the whole variance).
+            return Some(MannKendall {
+                s,
+                var_s,
+                z: 0.0,
+                p: 1.0,
+            });
         }
         let z = match s.signum() {
             1 => (s - 1) as f64 / var_s.sqrt(),
@@ -183,7 +190,11 @@ mod tests {
         assert!((mk.p - 1.0).abs() < 1e-6);
         assert_eq!(mk.trend(), Trend::Flat);
         assert!(MannKendall::test(&[1.0, 2.0]).is_none());
-        assert!(MannKendall::test(&[4.0, 4.0, 4.0]).is_none());
+        let constant = MannKendall::test(&[4.0, 4.0, 4.0]).unwrap();
+        assert_eq!(
+            (constant.s, constant.p, constant.trend()),
+            (0, 1.0, Trend::Flat)
+        );
     }
 
     #[test]
