@@ -83,8 +83,8 @@ pub fn rows(before: &Figures, after: &Figures, pause_kind: &str) -> Vec<Row> {
         ),
         row(
             &format!("{pause_kind} max (ms)"),
-            pct(before, 2),
-            pct(after, 2),
+            before.pause_max_ms,
+            after.pause_max_ms,
             4,
         ),
         row("GC CPU (%)", before.gc_cpu, after.gc_cpu, 1),

@@ -31,12 +31,22 @@ pub struct GcLine {
     pub detail: Option<Detail>,
 }
 
-/// What gclox's level-2 line adds: the cycle's steps (pauses).
+/// What gclox's level-2 line adds: the cycle's steps (pauses) and exact byte figures.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Detail {
     pub steps: u64,
     pub longest_ms: f64,
     pub sweep_ms: f64,
+    /// `heap X->Y->Z B, goal G B, trigger T B`, when the line has them.
+    pub bytes: Option<DetailBytes>,
+}
+
+/// The level-2 line's heap figures in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DetailBytes {
+    pub heap: [u64; 3],
+    pub goal: u64,
+    pub trigger: u64,
 }
 
 /// Who wrote a log.
@@ -67,7 +77,7 @@ static GC_LINE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static DETAIL_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"gc (\d+): steps (\d+), longest (\d+(?:\.\d+)?) ms, sweep (\d+(?:\.\d+)?) ms")
+    Regex::new(r"gc (\d+): steps (\d+), longest (\d+(?:\.\d+)?) ms, sweep (\d+(?:\.\d+)?) ms(?:.*, heap (\d+)->(\d+)->(\d+) B, goal (\d+) B, trigger (\d+) B)?")
         .expect("the detail line pattern compiles")
 });
 
@@ -102,10 +112,22 @@ impl GctraceLog {
                 has_detail = true;
                 let number: u64 = c[1].parse().unwrap_or(0);
                 if let Some(last) = cycles.last_mut().filter(|l| l.number == number) {
+                    let u = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<u64>().ok());
+                    let bytes = match (u(5), u(6), u(7), u(8), u(9)) {
+                        (Some(x), Some(y), Some(z), Some(goal), Some(trigger)) => {
+                            Some(DetailBytes {
+                                heap: [x, y, z],
+                                goal,
+                                trigger,
+                            })
+                        }
+                        _ => None,
+                    };
                     last.detail = Some(Detail {
                         steps: c[2].parse().unwrap_or(0),
                         longest_ms: c[3].parse().unwrap_or(0.0),
                         sweep_ms: c[4].parse().unwrap_or(0.0),
+                        bytes,
                     });
                 }
             } else if line.contains("gc ") && line.contains("ms clock") {
@@ -193,5 +215,7 @@ gc 3 @0.085s 15%: 0.024+51+0.0 ms clo\n";
         assert_eq!(log.writer, Writer::Gclox);
         let d = log.cycles[0].detail.unwrap();
         assert_eq!((d.steps, d.longest_ms, d.sweep_ms), (313, 0.03, 2.0));
+        let b = d.bytes.unwrap();
+        assert_eq!((b.heap, b.goal, b.trigger), ([1, 2, 3], 4, 5));
     }
 }

@@ -61,6 +61,8 @@ pub struct RunData {
     pub run_s: f64,
     pub cycles: Vec<Cycle>,
     pub pauses: Option<PauseSet>,
+    /// The longest pause when individual pauses are not known (gclox level-2 logs), ms.
+    pub longest_pause_ms: Option<f64>,
     pub samples: Vec<Sample>,
     /// GC share of the run's CPU (or wall) time, percent, and how it was measured.
     pub gc_cpu: Option<(f64, &'static str)>,
@@ -86,8 +88,10 @@ pub struct Figures {
     pub cycles_per_s: f64,
     pub gc_cpu: Option<f64>,
     pub alloc_rate: Option<f64>,
-    /// Pause p50, p99, max in ms (over the individual pauses).
-    pub pauses_ms: Option<[f64; 3]>,
+    /// Pause p50 and p99 in ms (over the individual pauses).
+    pub pauses_ms: Option<[f64; 2]>,
+    /// The longest pause, ms.
+    pub pause_max_ms: Option<f64>,
     /// MMU at 1, 10, 100 ms (`None` for a window longer than the run).
     pub mmu: Option<[Option<f64>; 3]>,
     /// Least-squares slope of the live heap over time, MiB/s.
@@ -140,24 +144,35 @@ impl RunData {
                 } else {
                     a + l.cpu_ms[1] + c + l.detail.map_or(0.0, |d| d.sweep_ms)
                 };
+                // gclox's level-2 line has the heap in bytes; the gc line only whole MiB.
+                let exact = l.detail.and_then(|d| d.bytes);
+                let heap = exact.map_or(l.heap_mb.map(|m| m as f64), |b| b.heap.map(mib));
                 Cycle {
                     number: l.number,
                     start_s: l.at_s,
                     mark_end_s: l.at_s + (a + b) / 1e3,
                     end_s: l.at_s + (a + b + c) / 1e3,
-                    heap_start: l.heap_mb[0] as f64,
-                    heap_mark_end: l.heap_mb[1] as f64,
-                    live: l.heap_mb[2] as f64,
-                    goal: l.goal_mb as f64,
-                    trigger: None,
+                    heap_start: heap[0],
+                    heap_mark_end: heap[1],
+                    live: heap[2],
+                    goal: exact.map_or(l.goal_mb as f64, |b| mib(b.goal)),
+                    trigger: exact.map(|b| mib(b.trigger)),
                     gc_ms,
                     forced: l.forced,
                 }
             })
             .collect();
         let run_s = cycles.last().map_or(0.0, |c| c.end_s);
+        let exact = log
+            .cycles
+            .iter()
+            .all(|l| l.detail.is_some_and(|d| d.bytes.is_some()));
         let mut caveats = vec![
-            "Figures are per cycle, as the log gives them; heap figures are whole MiB (gctrace's MB = bytes >> 20).".to_string(),
+            if exact {
+                "Figures are per cycle, as the log gives them; heap figures are exact bytes from gclox's level-2 lines.".to_string()
+            } else {
+                "Figures are per cycle, as the log gives them; heap figures are whole MiB (gctrace's MB = bytes >> 20).".to_string()
+            },
             "RSS, allocation rate and heap profile are not in a gctrace log.".to_string(),
         ];
         let pauses = if go {
@@ -178,7 +193,7 @@ impl RunData {
                 complete: false,
             })
         } else {
-            caveats.push("Per-step pauses and MMU are only recorded in a live run (gclox --report FILE.html script.lox): the log sums a cycle's steps. The pause timeline shows each cycle's summed collector time instead.".to_string());
+            caveats.push("Per-step pauses, their percentiles and MMU are only recorded in a live run (gclox --report FILE.html script.lox): the log sums a cycle's steps. The pause timeline shows each cycle's summed collector time instead; the longest pause comes from level-2 lines (--gctrace=2) when present.".to_string());
             None
         };
         let last_percent = log.cycles.last().map(|l| f64::from(l.cpu_percent));
@@ -199,6 +214,11 @@ impl RunData {
             peak_heap: cycles
                 .iter()
                 .map(|c| c.heap_start.max(c.heap_mark_end))
+                .reduce(f64::max),
+            longest_pause_ms: log
+                .cycles
+                .iter()
+                .filter_map(|l| l.detail.map(|d| d.longest_ms))
                 .reduce(f64::max),
             cycles,
             pauses,
@@ -239,8 +259,12 @@ impl RunData {
             .map(|p| p.spans.iter().map(|(a, b)| (b - a) * 1e3).collect());
         let pauses_ms = durations.as_mut().and_then(|d| {
             d.sort_by(f64::total_cmp);
-            Some([quantile(d, 0.5)?, quantile(d, 0.99)?, *d.last()?])
+            Some([quantile(d, 0.5)?, quantile(d, 0.99)?])
         });
+        let pause_max_ms = durations
+            .as_ref()
+            .and_then(|d| d.last().copied())
+            .or(self.longest_pause_ms);
         let mmu = self
             .mmu_pauses()
             .map(|p| MMU_WINDOWS.map(|w| p.mmu((w * 1e9) as u64)));
@@ -262,6 +286,7 @@ impl RunData {
                 .filter(|_| self.run_s > 0.0)
                 .map(|b| b as f64 / MIB / self.run_s),
             pauses_ms,
+            pause_max_ms,
             mmu,
             live_slope: slope(&live_points),
             live_trend: MannKendall::test(&live),
@@ -311,7 +336,8 @@ mod tests {
         assert_eq!((f.cycles, f.forced), (3, 1));
         assert!(f.mmu.is_none(), "Go pauses are not the whole GC cost");
         // STW pauses 0.1, 0.2, 0.4, 0.5, 0.8, 1.5 ms: p50 = 0.4 (nearest rank 3 of 6).
-        let [p50, p99, max] = f.pauses_ms.unwrap();
+        let [p50, p99] = f.pauses_ms.unwrap();
+        let max = f.pause_max_ms.unwrap();
         assert!((p50 - 0.4).abs() < 1e-9 && (p99 - 1.5).abs() < 1e-9 && (max - 1.5).abs() < 1e-9);
         assert_eq!(f.gc_cpu, Some(5.0));
         assert_eq!(f.live_trend.unwrap().s, 3);

@@ -41,8 +41,13 @@ pub fn fmt_p(p: f64) -> String {
 pub fn summary_rows(run: &RunData, f: &Figures) -> Vec<(String, String)> {
     let pause_kind = run.pauses.as_ref().map_or("pause", |p| p.kind);
     let pauses = match f.pauses_ms {
-        Some([p50, p99, max]) => format!("{p50:.4} / {p99:.4} / {max:.4}"),
-        None => num(None, 0),
+        Some([p50, p99]) => format!("{p50:.4} / {p99:.4} / {}", num(f.pause_max_ms, 4)),
+        None => format!(
+            "{} / {} / {}",
+            num(None, 0),
+            num(None, 0),
+            num(f.pause_max_ms, 4)
+        ),
     };
     let mmu = match f.mmu {
         Some(m) => m
