@@ -61,6 +61,11 @@ impl Pauses {
         Pauses::new(steps.iter().map(|s| (ns(s.start), ns(s.end))), ns(run))
     }
 
+    /// The pauses, sorted and merged: `(start, end)` nanoseconds.
+    pub fn spans(&self) -> &[(u64, u64)] {
+        &self.spans
+    }
+
     /// The run's length, nanoseconds.
     pub fn run(&self) -> u64 {
         self.run

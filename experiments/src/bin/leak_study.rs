@@ -1,7 +1,9 @@
 //! `leak_study`: the seed article's chapter 4, reproduced with gclox. Runs the leaking
 //! registry workload and its fix with gctrace on, parses the gctrace lines, and prints the
 //! comparison (cycles per second, goal growth per cycle, live objects mean and spread, peak
-//! heap), then the leaking run's heap-profile top sites and the leak report's paths.
+//! heap), then the run report's before/after figures (its page is written to
+//! `leak-study/before-after.html`), the leaking run's heap-profile top sites and the leak
+//! report's paths.
 //!
 //! ```text
 //! cargo run --release -p gclox-experiments --bin leak_study > experiments/leak-study/REPORT.md
@@ -11,6 +13,7 @@ use std::time::Instant;
 
 use gclox_experiments::workload;
 use gclox_gc::pprof::{top, HeapProfile, SampleIndex};
+use gclox_runtime::report::{compare, Recorder, RunData};
 use gclox_runtime::{sink::Captured, Config, Runtime};
 
 #[global_allocator]
@@ -30,6 +33,8 @@ struct Run {
     cycles: Vec<Cycle>,
     peak_heap: u64,
     final_heap: u64,
+    /// What the run report shows of this run.
+    report: RunData,
     runtime: Runtime,
 }
 
@@ -41,11 +46,22 @@ fn run(name: &'static str, file: &str, memprofilerate: u64) -> Run {
     let trace = Captured::new();
     let mut runtime = Runtime::new(config, out.writer());
     runtime.set_gctrace(2, false, trace.writer());
+    let recorder = Recorder::start(&mut runtime, std::time::Duration::from_millis(10))
+        .expect("the report's sampler starts");
     let began = Instant::now();
     runtime
         .run_source(&workload(file, ""))
         .unwrap_or_else(|e| panic!("{file} failed: {e}"));
     let wall_s = began.elapsed().as_secs_f64();
+    let mut report = recorder.finish(&runtime, file);
+    // Both runs share this process: its RSS is not either run's own.
+    report.peak_rss = None;
+    for s in &mut report.samples {
+        s.rss = None;
+    }
+    report
+        .caveats
+        .push("RSS is left out: both runs share one process (leak_study).".into());
     let m = runtime.memstats();
     Run {
         name,
@@ -54,6 +70,7 @@ fn run(name: &'static str, file: &str, memprofilerate: u64) -> Run {
         cycles: parse(&trace.text()),
         peak_heap: m.peak_heap_alloc,
         final_heap: m.heap_alloc,
+        report,
         runtime,
     }
 }
@@ -174,6 +191,24 @@ fn main() {
         println!("| {label} | {} | {} |", f(&leak), f(&fixed));
     }
 
+    let page = concat!(env!("CARGO_MANIFEST_DIR"), "/leak-study/before-after.html");
+    std::fs::write(page, compare::compare_page(&leak.report, &fixed.report))
+        .unwrap_or_else(|e| panic!("cannot write {page}: {e}"));
+    let (before, after) = (leak.report.figures(), fixed.report.figures());
+    println!("\n## The run report's before/after figures\n");
+    println!("The same figures as the page `before-after.html` (written by this run; live runs, so pauses are every collector step and MMU is exact).\n");
+    println!("| figure | leaking registry | fixed registry | change |");
+    println!("|---|---|---|---|");
+    for (label, b, a, change) in compare::rows(&before, &after, "collector step") {
+        println!(
+            "| {} | {} | {} | {} |",
+            strip_tags(&label),
+            strip_tags(&b),
+            strip_tags(&a),
+            strip_tags(&change)
+        );
+    }
+
     let profile = leak.runtime.heap_profile().expect("sampling is on");
     let decoded = HeapProfile::decode(&profile.encode()).expect("profile decodes");
     println!("\n## Leaking run: heap profile, top in-use sites\n\n```");
@@ -183,4 +218,19 @@ fn main() {
     println!("```\n\n## Fixed run: leak report at exit\n\n```");
     print!("{}", fixed.runtime.leak_report(3));
     println!("```");
+}
+
+/// `html` without its tags (the report's cells carry `<b>` and `<span>`), for markdown.
+fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }

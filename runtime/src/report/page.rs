@@ -6,9 +6,13 @@ use super::model::FLOOR_GROUPS;
 use super::model::{Figures, RunData, MMU_WINDOWS};
 use super::stats::{MannKendall, ALPHA};
 
-/// A number with `decimals` decimals, or a grey "n/a".
+/// A number with `decimals` decimals (in scientific notation when that would print a
+/// non-zero value as zero), or a grey "n/a".
 pub fn num(v: Option<f64>, decimals: usize) -> String {
     match v {
+        Some(v) if v != 0.0 && v.abs() < 0.5 * 10f64.powi(-(decimals as i32)) => {
+            format!("{v:.2e}")
+        }
         Some(v) if v.is_finite() => format!("{v:.decimals$}"),
         _ => "<span class=\"na\">n/a</span>".to_string(),
     }
@@ -187,4 +191,18 @@ pub fn run_page(run: &RunData) -> String {
         &run.origin,
         &sections,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_numbers_are_not_printed_as_zero() {
+        assert_eq!(num(Some(0.000123), 3), "1.23e-4");
+        assert_eq!(num(Some(0.0), 3), "0.000");
+        assert_eq!(num(Some(12.3456), 2), "12.35");
+        assert!(num(None, 1).contains("n/a"));
+        assert!(num(Some(f64::NAN), 1).contains("n/a"));
+    }
 }
