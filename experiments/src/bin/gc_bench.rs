@@ -277,6 +277,7 @@ fn mmu(svg_dir: &std::path::Path, rounds: usize, depths: &[u32]) {
                         .iter()
                         .map(|&(a, b)| (a as f64 / 1e9, b as f64 / 1e9))
                         .collect(),
+                    what: None,
                     complete: true,
                 }),
                 ..RunData::default()

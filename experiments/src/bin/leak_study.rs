@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use gclox_experiments::workload;
 use gclox_gc::pprof::{top, HeapProfile, SampleIndex};
-use gclox_runtime::report::{compare, Recorder, RunData};
+use gclox_runtime::report::{compare, GctraceLog, Recorder, RunData};
 use gclox_runtime::{sink::Captured, Config, Runtime};
 
 #[global_allocator]
@@ -194,20 +194,24 @@ fn main() {
     let page = concat!(env!("CARGO_MANIFEST_DIR"), "/leak-study/before-after.html");
     std::fs::write(page, compare::compare_page(&leak.report, &fixed.report))
         .unwrap_or_else(|e| panic!("cannot write {page}: {e}"));
-    let (before, after) = (leak.report.figures(), fixed.report.figures());
     println!("\n## The run report's before/after figures\n");
-    println!("The same figures as the page `before-after.html` (written by this run; live runs, so pauses are every collector step and MMU is exact).\n");
-    println!("| figure | leaking registry | fixed registry | change |");
-    println!("|---|---|---|---|");
-    for (label, b, a, change) in compare::rows(&before, &after, "collector step") {
-        println!(
-            "| {} | {} | {} | {} |",
-            strip_tags(&label),
-            strip_tags(&b),
-            strip_tags(&a),
-            strip_tags(&change)
-        );
-    }
+    println!("The figures of the page `before-after.html` (written by this run; live runs, so pauses are every collector step and MMU is exact).\n");
+    print_rows(&leak.report, &fixed.report, "collector step");
+
+    // The same comparison for the Go programs, from their committed GODEBUG=gctrace=1 logs.
+    let go = concat!(env!("CARGO_MANIFEST_DIR"), "/leak-study/go");
+    let read = |name: &str| {
+        let path = format!("{go}/{name}");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        RunData::from_gctrace(name, &GctraceLog::parse(&text))
+    };
+    let (go_leak, go_fixed) = (read("leaking.log"), read("fixed.log"));
+    let go_page = format!("{go}/before-after.html");
+    std::fs::write(&go_page, compare::compare_page(&go_leak, &go_fixed))
+        .unwrap_or_else(|e| panic!("cannot write {go_page}: {e}"));
+    println!("\n## The Go programs, from their gctrace logs\n");
+    println!("`go/leaking.log` and `go/fixed.log` (Go 1.19.8, `GODEBUG=gctrace=1`), the figures of `go/before-after.html` (the same page as `gclox report --compare go/leaking.log go/fixed.log -o go/before-after.html`). A gctrace log has per-cycle figures only: pauses are Go's stop-the-world phases, and MMU is not computed.\n");
+    print_rows(&go_leak, &go_fixed, "stop-the-world phase");
 
     let profile = leak.runtime.heap_profile().expect("sampling is on");
     let decoded = HeapProfile::decode(&profile.encode()).expect("profile decodes");
@@ -218,6 +222,24 @@ fn main() {
     println!("```\n\n## Fixed run: leak report at exit\n\n```");
     print!("{}", fixed.runtime.leak_report(3));
     println!("```");
+}
+
+/// The comparison table of two runs, as markdown.
+fn print_rows(before: &RunData, after: &RunData, pause_kind: &str) {
+    println!(
+        "| figure | before ({}) | after ({}) | change |",
+        before.name, after.name
+    );
+    println!("|---|---|---|---|");
+    for (label, b, a, change) in compare::rows(&before.figures(), &after.figures(), pause_kind) {
+        println!(
+            "| {} | {} | {} | {} |",
+            strip_tags(&label),
+            strip_tags(&b),
+            strip_tags(&a),
+            strip_tags(&change)
+        );
+    }
 }
 
 /// `html` without its tags (the report's cells carry `<b>` and `<span>`), for markdown.

@@ -114,23 +114,34 @@ fn band_list(run: &RunData) -> Vec<(f64, f64)> {
 }
 
 /// Each pause (or, without individual pauses, each cycle's collector time) against when it
-/// happened, on a log scale of milliseconds.
+/// happened, on a log scale of milliseconds, one colour per kind of pause when known.
 pub fn pause_timeline(run: &RunData) -> String {
-    let (points, name) = match &run.pauses {
-        Some(p) => (
-            p.spans.iter().map(|&(a, b)| (a, (b - a) * 1e3)).collect(),
-            format!("{} (ms)", p.kind),
-        ),
-        None => (
-            run.cycles
-                .iter()
-                .map(|c| (c.start_s, c.gc_ms))
-                .collect::<Vec<_>>(),
-            "collector time per cycle (ms)".to_string(),
-        ),
-    };
-    let points = downsample(&points, BUCKETS);
-    let positive = points.iter().map(|p| p.1).filter(|&v| v > 0.0);
+    // (series name, points)
+    let mut groups: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    match &run.pauses {
+        Some(p) => {
+            for (i, &(a, b)) in p.spans.iter().enumerate() {
+                let name = p
+                    .what
+                    .as_ref()
+                    .and_then(|w| w.get(i))
+                    .map_or_else(|| p.kind.to_string(), |w| w.to_string());
+                let point = (a, (b - a) * 1e3);
+                match groups.iter_mut().find(|g| g.0 == name) {
+                    Some(g) => g.1.push(point),
+                    None => groups.push((name, vec![point])),
+                }
+            }
+        }
+        None => groups.push((
+            "collector time per cycle".to_string(),
+            run.cycles.iter().map(|c| (c.start_s, c.gc_ms)).collect(),
+        )),
+    }
+    let positive = groups
+        .iter()
+        .flat_map(|g| g.1.iter().map(|p| p.1))
+        .filter(|&v| v > 0.0);
     let lo = positive.clone().fold(f64::INFINITY, f64::min);
     let hi = positive.fold(0.0, f64::max);
     let (lo, hi) = if lo.is_finite() {
@@ -140,11 +151,31 @@ pub fn pause_timeline(run: &RunData) -> String {
     };
     let mut chart = Chart::new(
         Axis::linear("time since start (s)", run.run_s, tick_seconds),
-        Axis::log("ms (log scale)", lo, hi, tick_ms),
+        Axis::log("pause (ms, log scale)", lo, hi, tick_ms),
     );
-    chart
-        .series
-        .push(series(&name, COLORS[1], false, Data::Points(points)));
+    chart.height = 320;
+    // Colours by first appearance; the most numerous kind is drawn first so the rare ones
+    // (mark termination) stay visible on top.
+    let mut coloured: Vec<(&'static str, String, Vec<(f64, f64)>)> = groups
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, points))| {
+            (
+                [COLORS[1], COLORS[0], COLORS[2], COLORS[3]][i % 4],
+                name,
+                points,
+            )
+        })
+        .collect();
+    coloured.sort_by_key(|g| std::cmp::Reverse(g.2.len()));
+    for (color, name, points) in coloured {
+        chart.series.push(series(
+            &name,
+            color,
+            false,
+            Data::Points(downsample(&points, BUCKETS)),
+        ));
+    }
     chart.svg()
 }
 

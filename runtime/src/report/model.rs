@@ -45,6 +45,8 @@ pub struct PauseSet {
     /// What one pause is here, for the page ("collector step", "stop-the-world phase").
     pub kind: &'static str,
     pub spans: Vec<(f64, f64)>,
+    /// What each pause did, when known (parallel to `spans`): the timeline colours by it.
+    pub what: Option<Vec<&'static str>>,
     /// Whether these pauses are all the collector took from the mutator, so MMU can be
     /// computed from them (true for gclox's steps; false for Go, whose assists and background
     /// workers take CPU outside its stop-the-world pauses).
@@ -186,10 +188,15 @@ impl RunData {
                     let mark_term = t + (a + b) / 1e3;
                     [(t, t + a / 1e3), (mark_term, mark_term + c / 1e3)]
                 })
+                .collect::<Vec<_>>();
+            let what = std::iter::repeat(["sweep termination", "mark termination"])
+                .take(log.cycles.len())
+                .flatten()
                 .collect();
             Some(PauseSet {
                 kind: "stop-the-world phase",
                 spans,
+                what: Some(what),
                 complete: false,
             })
         } else {

@@ -152,7 +152,7 @@ pub fn run_page(run: &RunData) -> String {
             id: "pauses",
             title: "Pauses".into(),
             note: Some(match &run.pauses {
-                Some(p) => format!("Every {} against when it started (the longest per pixel column kept), and how many fell in each length bin.", p.kind),
+                Some(p) => format!("Every {} against when it started, coloured by what it did (where thousands share a pixel column, its shortest and longest are drawn), and how many fell in each length bin. A pause is wall time: a step the OS preempted counts for as long as it was off the CPU.", p.kind),
                 None => "This source has no individual pauses: each cycle's summed collector time against when the cycle started.".into(),
             }),
             body: format!(

@@ -8,7 +8,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use gclox_gc::CycleRecord;
+use gclox_gc::{CycleRecord, StepKind};
 
 use super::model::{mib, Cycle, PauseSet, RunData, Sample};
 use crate::Runtime;
@@ -105,6 +105,15 @@ impl Recorder {
             .iter()
             .map(|s| (secs(s.start), secs(s.end)))
             .collect();
+        let what = runtime
+            .step_log()
+            .iter()
+            .map(|s| match s.kind {
+                StepKind::Mark => "mark",
+                StepKind::MarkTermination => "mark termination",
+                StepKind::Sweep => "sweep",
+            })
+            .collect();
         let paused: f64 = spans.iter().map(|(a, b)| b - a).sum();
         let m = runtime.memstats();
         RunData {
@@ -119,6 +128,7 @@ impl Recorder {
             pauses: Some(PauseSet {
                 kind: "collector step",
                 spans,
+                what: Some(what),
                 complete: true,
             }),
             samples,
