@@ -152,6 +152,119 @@ impl Cursor {
     }
 }
 
+/// MMU at a few fixed window lengths, computed as pauses arrive, in memory bounded by the
+/// pauses of the longest window rather than of the whole run (for `--stats`, where a long run
+/// would otherwise keep millions of steps). Exact: the same candidate windows as
+/// [`Pauses::mmu`] — one starting at each pause start, one ending at each pause end, and the
+/// two flush with the run's ends — each measured with prefix sums over the recent pauses.
+#[derive(Debug, Clone)]
+pub struct OnlineMmu {
+    windows: Vec<u64>,
+    /// Per window: starts of windows not yet complete, with the pause time before each.
+    pending: Vec<std::collections::VecDeque<(u64, u64)>>,
+    /// Per window: the most pause time seen in one window so far.
+    worst: Vec<u64>,
+    /// Recent pauses `(start, end, pause time before it)`: every pause that ends after the
+    /// latest pause end minus the longest window.
+    recent: std::collections::VecDeque<(u64, u64, u64)>,
+    total: u64,
+    last_end: u64,
+}
+
+impl OnlineMmu {
+    /// Tracks the windows `windows` (nanoseconds, each > 0).
+    pub fn new(windows: &[u64]) -> OnlineMmu {
+        OnlineMmu {
+            windows: windows.to_vec(),
+            // The window [0, w] starts at the run's start.
+            pending: windows
+                .iter()
+                .map(|_| std::collections::VecDeque::from([(0, 0)]))
+                .collect(),
+            worst: vec![0; windows.len()],
+            recent: std::collections::VecDeque::new(),
+            total: 0,
+            last_end: 0,
+        }
+    }
+
+    /// Pause time in `[0, t]`, for `t` no earlier than the latest pause end minus the longest
+    /// window.
+    fn paused_until(&self, t: u64) -> u64 {
+        let i = self.recent.partition_point(|&(_, e, _)| e <= t);
+        match self.recent.get(i) {
+            Some(&(s, _, before)) => before + t.saturating_sub(s),
+            None => self.total,
+        }
+    }
+
+    /// Records a pause from `start` to `end` (nanoseconds since the run's start). Pauses must
+    /// come in time order and not overlap; an empty one or one out of order is ignored.
+    pub fn pause(&mut self, start: u64, end: u64) {
+        if end <= start || start < self.last_end {
+            return;
+        }
+        // Windows that end before this pause starts are complete.
+        for k in 0..self.windows.len() {
+            let w = self.windows[k];
+            while let Some(&(s, before)) = self.pending[k].front() {
+                if s + w > start {
+                    break;
+                }
+                let paused = self.paused_until(s + w) - before;
+                self.worst[k] = self.worst[k].max(paused);
+                self.pending[k].pop_front();
+            }
+        }
+        self.recent.push_back((start, end, self.total));
+        let before = self.total;
+        self.total += end - start;
+        self.last_end = end;
+        for k in 0..self.windows.len() {
+            let w = self.windows[k];
+            self.pending[k].push_back((start, before));
+            // The window ending where this pause ends (one ending before w is the window
+            // [0, w], already pending).
+            if end >= w {
+                let paused = self.total - self.paused_until(end - w);
+                self.worst[k] = self.worst[k].max(paused);
+            }
+        }
+        let longest = self.windows.iter().copied().max().unwrap_or(0);
+        while self
+            .recent
+            .front()
+            .is_some_and(|&(_, e, _)| e + longest <= end)
+        {
+            self.recent.pop_front();
+        }
+    }
+
+    /// The MMU of each window for a run of `run` nanoseconds (no earlier than the last pause's
+    /// end): `None` for a window longer than the run.
+    pub fn mmu(&self, run: u64) -> Vec<Option<f64>> {
+        let run = run.max(self.last_end);
+        (0..self.windows.len())
+            .map(|k| {
+                let w = self.windows[k];
+                if w == 0 || w > run {
+                    return None;
+                }
+                // Windows still open: those that fit before the run's end count; the rest are
+                // clamped to the run's last window, counted below.
+                let mut worst = self.worst[k];
+                for &(s, before) in &self.pending[k] {
+                    if s + w <= run {
+                        worst = worst.max(self.paused_until(s + w) - before);
+                    }
+                }
+                worst = worst.max(self.total - self.paused_until(run - w));
+                Some((w - worst) as f64 / w as f64)
+            })
+            .collect()
+    }
+}
+
 /// Window lengths from `min` to `max` nanoseconds on a log scale, `per_decade` per factor of
 /// ten, always ending with `max` itself (so the curve reaches the run's length).
 pub fn log_windows(min: u64, max: u64, per_decade: u32) -> Vec<u64> {
@@ -268,6 +381,45 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn online_matches_the_batch_computation() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let windows = [1, 3, 10, 25, 60, 200];
+        for _ in 0..300 {
+            // Sorted, disjoint pauses with gaps, in a run that may end well after the last.
+            let mut spans = vec![];
+            let mut t = next(20);
+            for _ in 0..next(40) {
+                let len = 1 + next(15);
+                spans.push((t, t + len));
+                t += len + next(30);
+            }
+            let run = t + next(50);
+            let batch = Pauses::new(spans.clone(), run);
+            let mut online = OnlineMmu::new(&windows);
+            for &(s, e) in &spans {
+                online.pause(s, e);
+            }
+            let got = online.mmu(run);
+            for (k, &w) in windows.iter().enumerate() {
+                assert_eq!(got[k], batch.mmu(w), "{spans:?} run={run} w={w}");
+            }
+        }
+        // Memory stays bounded by the longest window's pauses.
+        let mut online = OnlineMmu::new(&[10, 100]);
+        for i in 0..100_000u64 {
+            online.pause(i * 10, i * 10 + 3);
+        }
+        assert!(online.recent.len() <= 11 && online.pending[1].len() <= 11);
+        assert_eq!(online.mmu(1_000_000)[0], Some(0.7));
     }
 
     #[test]

@@ -216,8 +216,8 @@ fn run_file(path: &Path, cli: &Cli) -> u8 {
         None => None,
     };
     if cli.stats {
-        // For the MMU figures.
-        runtime.record_steps();
+        // For the MMU figures, in bounded memory (a long run makes millions of steps).
+        runtime.track_mmu();
     }
     let recorder = match &outputs.report {
         Some((path, _)) => match Recorder::start(&mut runtime, REPORT_SAMPLE_INTERVAL) {
@@ -295,18 +295,14 @@ fn print_stats(runtime: &Runtime) {
         m.pause_max_ns as f64 / 1e6,
         m.gc_cpu_fraction * 100.0
     );
-    let pauses = gclox_gc::mmu::Pauses::from_steps(runtime.step_log(), runtime.uptime());
-    let mmu: Vec<String> = [
-        ("1 ms", 1_000_000),
-        ("10 ms", 10_000_000),
-        ("100 ms", 100_000_000),
-    ]
-    .iter()
-    .map(|(label, ns)| match pauses.mmu(*ns) {
-        Some(u) => format!("{label} {:.1}%", u * 100.0),
-        None => format!("{label} n/a (run shorter)"),
-    })
-    .collect();
+    let mmu: Vec<String> = ["1 ms", "10 ms", "100 ms"]
+        .iter()
+        .zip(runtime.mmu())
+        .map(|(label, u)| match u {
+            Some(u) => format!("{label} {:.1}%", u * 100.0),
+            None => format!("{label} n/a (run shorter)"),
+        })
+        .collect();
     eprintln!("gclox: MMU {}", mmu.join(", "));
     // Peak resident set size of this process (Linux: `VmHWM` in /proc/self/status).
     if let Some(kib) = gclox_runtime::report::recorder::proc_status_kib("VmHWM") {
