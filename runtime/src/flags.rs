@@ -156,7 +156,7 @@ pub struct Cli {
     /// At exit, write the run report: one self-contained HTML page (summary, heap over time,
     /// pauses, MMU curve, top allocation sites, and top retainers with --leak-report).
     /// `gclox report --help` builds the same page from gctrace logs.
-    #[arg(long, value_name = "FILE.html")]
+    #[arg(long, value_name = "FILE.html", requires = "script")]
     pub report: Option<PathBuf>,
 }
 

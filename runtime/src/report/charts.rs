@@ -113,6 +113,9 @@ fn band_list(run: &RunData) -> Vec<(f64, f64)> {
     bands
 }
 
+/// A series of the pause timeline: colour, name, points.
+type Group = (&'static str, String, Vec<(f64, f64)>);
+
 /// Each pause (or, without individual pauses, each cycle's collector time) against when it
 /// happened, on a log scale of milliseconds, one colour per kind of pause when known.
 pub fn pause_timeline(run: &RunData) -> String {
@@ -156,7 +159,7 @@ pub fn pause_timeline(run: &RunData) -> String {
     chart.height = 320;
     // Colours by first appearance; the most numerous kind is drawn first so the rare ones
     // (mark termination) stay visible on top.
-    let mut coloured: Vec<(&'static str, String, Vec<(f64, f64)>)> = groups
+    let mut coloured: Vec<Group> = groups
         .into_iter()
         .enumerate()
         .map(|(i, (name, points))| {

@@ -189,9 +189,8 @@ impl RunData {
                     [(t, t + a / 1e3), (mark_term, mark_term + c / 1e3)]
                 })
                 .collect::<Vec<_>>();
-            let what = std::iter::repeat(["sweep termination", "mark termination"])
-                .take(log.cycles.len())
-                .flatten()
+            let what = (0..log.cycles.len())
+                .flat_map(|_| ["sweep termination", "mark termination"])
                 .collect();
             Some(PauseSet {
                 kind: "stop-the-world phase",
