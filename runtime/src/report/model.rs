@@ -176,7 +176,8 @@ impl RunData {
                 "Figures are per cycle, as the log gives them; heap figures are whole MiB (gctrace's MB = bytes >> 20).".to_string()
             },
             "RSS, allocation rate and heap profile are not in a gctrace log.".to_string(),
-            "Run time is the last cycle's end: a log does not say when the program ended.".to_string(),
+            "Run time is the last cycle's end: a log does not say when the program ended."
+                .to_string(),
         ];
         let pauses = if go {
             caveats.push("Pauses are Go's two stop-the-world phases per cycle (gctrace clock a and c). MMU is not computed: Go's mark assists and background mark workers also take CPU from the program outside those pauses, and the log does not say when.".to_string());
