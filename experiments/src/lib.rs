@@ -33,6 +33,9 @@ pub struct RunResult {
     pub cycles: Vec<CycleRecord>,
     pub memstats: MemStats,
     pub output: String,
+    /// Every collector step, as `(start, end)` since the runtime started, and the runtime's
+    /// life: the pause intervals of minimum mutator utilization.
+    pub pauses: gclox_gc::mmu::Pauses,
 }
 
 /// Runs `source` to completion under `config`, recording every cycle. `gctrace` > 0 formats
@@ -46,10 +49,12 @@ pub fn run(config: Config, source: &str, gctrace: u8) -> RunResult {
     let cycles = Rc::new(RefCell::new(Vec::new()));
     let sink = cycles.clone();
     runtime.on_cycle(move |c| sink.borrow_mut().push(c.clone()));
+    runtime.record_steps();
     let began = Instant::now();
     runtime.run_source(source).expect("workload runs");
     let wall = began.elapsed();
     let memstats = runtime.memstats();
+    let pauses = gclox_gc::mmu::Pauses::from_steps(runtime.step_log(), runtime.uptime());
     drop(runtime);
     let cycles = Rc::try_unwrap(cycles)
         .map(RefCell::into_inner)
@@ -59,6 +64,7 @@ pub fn run(config: Config, source: &str, gctrace: u8) -> RunResult {
         cycles,
         memstats,
         output: out.text(),
+        pauses,
     }
 }
 

@@ -105,6 +105,10 @@ fn a_tiny_sweep_writes_rows_plots_and_provenance() {
         assert!(row.num_gc > 0 && row.num_pauses >= row.num_gc, "{row:?}");
         assert!(row.peak_heap_bytes > 0 && row.total_alloc_bytes > row.peak_heap_bytes);
         assert!(row.gc_share > 0.0 && row.gc_share < 1.0 && row.wall_s > 0.0);
+        // MMU can never exceed the share of the whole run the mutator had.
+        if let Some(mmu) = row.mmu_1ms {
+            assert!((0.0..=1.0 - row.gc_share + 1e-3).contains(&mmu), "{row:?}");
+        }
     }
     let settings: Vec<(i64, &str, Option<u64>)> = rows
         .iter()
@@ -132,7 +136,13 @@ fn a_tiny_sweep_writes_rows_plots_and_provenance() {
         );
     }
 
-    for plot in ["peak_heap", "run_time", "pause_p99", "pause_max"] {
+    for plot in [
+        "peak_heap",
+        "run_time",
+        "pause_p99",
+        "pause_max",
+        "mmu_10ms",
+    ] {
         assert_svg(&out.join("plots").join(format!("{plot}.svg")));
     }
     for id in 0..4 {

@@ -17,6 +17,7 @@
 //! - [`trace`]: the execution trace (Chrome Trace Event JSON).
 //! - [`pprof`]: heap profiles in Go's pprof format, written and read.
 //! - [`snapshot`]: heap graphs: dominators, retainer paths, V8 heap snapshots.
+//! - [`mmu`]: minimum mutator utilization from pause intervals.
 
 #![forbid(unsafe_code)]
 
@@ -25,6 +26,7 @@ pub mod cycle;
 pub mod gctrace;
 pub mod heap;
 pub mod memstats;
+pub mod mmu;
 pub mod monitor;
 pub mod pacer;
 pub mod report;

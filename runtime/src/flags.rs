@@ -152,9 +152,16 @@ pub struct Cli {
     #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
     pub timeout: Option<Duration>,
 
-    /// At exit, print heap and collector totals (and peak RSS on Linux) to stderr.
+    /// At exit, print heap and collector totals, MMU at 1/10/100 ms (and peak RSS on Linux)
+    /// to stderr.
     #[arg(long)]
     pub stats: bool,
+
+    /// At exit, write the run report: one self-contained HTML page (summary, heap over time,
+    /// pauses, MMU curve, top allocation sites, and top retainers with --leak-report).
+    /// `gclox report --help` builds the same page from gctrace logs.
+    #[arg(long, value_name = "FILE.html", requires = "script")]
+    pub report: Option<PathBuf>,
 }
 
 impl Cli {

@@ -36,6 +36,19 @@ pub struct JobResult {
     pub memstats: MemStats,
     /// Every completed collection cycle, in order.
     pub cycles: Vec<CycleRecord>,
+    /// Minimum mutator utilization at [`MMU_WINDOWS_NS`] (1, 10, 100 ms) over the runtime's
+    /// life, exact from every collector step; `None` for a window longer than the run.
+    pub mmu: [Option<f64>; 3],
+}
+
+/// The windows of [`JobResult::mmu`], nanoseconds.
+pub const MMU_WINDOWS_NS: [u64; 3] = [1_000_000, 10_000_000, 100_000_000];
+
+/// MMU at [`MMU_WINDOWS_NS`] from a runtime that recorded its steps
+/// ([`Runtime::record_steps`]).
+pub fn mmu_of(runtime: &Runtime) -> [Option<f64>; 3] {
+    let pauses = gclox_gc::mmu::Pauses::from_steps(runtime.step_log(), runtime.uptime());
+    MMU_WINDOWS_NS.map(|w| pauses.mmu(w))
 }
 
 /// Runs one job on the calling thread.
@@ -45,10 +58,12 @@ pub fn run_job(job: &Job) -> JobResult {
     let cycles = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     let sink = cycles.clone();
     runtime.on_cycle(move |c| sink.borrow_mut().push(c.clone()));
+    runtime.record_steps();
     let began = Instant::now();
     let result = runtime.run_source(&job.source);
     let wall = began.elapsed();
     let memstats = runtime.memstats();
+    let mmu = mmu_of(&runtime);
     drop(runtime);
     let cycles = cycles.borrow().clone();
     JobResult {
@@ -58,6 +73,7 @@ pub fn run_job(job: &Job) -> JobResult {
         wall,
         memstats,
         cycles,
+        mmu,
     }
 }
 

@@ -13,7 +13,7 @@
 
 pub mod isolates;
 pub mod memstats_csv;
-mod report;
+pub mod report;
 pub mod rss;
 pub mod sink;
 
@@ -101,6 +101,8 @@ pub struct Runtime {
     reports: Box<dyn Write>,
     /// Whether the soft-limit leak report was printed already.
     memlimit_reported: bool,
+    /// MMU at fixed windows, fed with every collector call's interval ([`Runtime::track_mmu`]).
+    mmu: Option<gclox_gc::mmu::OnlineMmu>,
 }
 
 impl Runtime {
@@ -121,6 +123,7 @@ impl Runtime {
             interrupt: InterruptHandle::default(),
             reports: Box::new(std::io::stderr()),
             memlimit_reported: false,
+            mmu: None,
         }
     }
 
@@ -192,14 +195,20 @@ impl Runtime {
             if requests.leak_report {
                 self.print_leak_report("requested by the script");
             }
-            if requests.collect {
+            let collector_began = self.since_start_ns();
+            let collected = if requests.collect {
                 self.heap.collect_full(true);
+                true
             } else if requests.collect_for_memory {
                 self.heap.collect_full(false);
                 self.heap
                     .mutate_root(|_, vm| vm.env.allocator.collected_for_reservation = true);
+                true
             } else {
-                self.heap.step();
+                self.heap.step().is_some()
+            };
+            if collected {
+                self.note_collector_time(collector_began);
             }
             if end? == SliceEnd::Finished {
                 return Ok(());
@@ -282,7 +291,11 @@ impl Runtime {
         let graph = self.heap_graph();
         let analysis = gclox_gc::snapshot::Analysis::new(&graph);
         let mut report = analysis.leak_report(&graph, top);
-        report.push_str(&report::survivors_by_site(&graph, &analysis, top.min(5)));
+        report.push_str(&report::survivors::survivors_by_site(
+            &graph,
+            &analysis,
+            top.min(5),
+        ));
         report
     }
 
@@ -344,7 +357,47 @@ impl Runtime {
 
     /// Runs a complete collection now (finishing any cycle in progress first).
     pub fn collect_full(&mut self) {
+        let began = self.since_start_ns();
         self.heap.collect_full(true);
+        self.note_collector_time(began);
+    }
+
+    /// Nanoseconds since the heap started.
+    fn since_start_ns(&self) -> u64 {
+        u64::try_from(self.heap.start().elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// Feeds the MMU tracker the interval from `began` to now, when it is on.
+    fn note_collector_time(&mut self, began: u64) {
+        if self.mmu.is_some() {
+            let now = self.since_start_ns();
+            if let Some(mmu) = self.mmu.as_mut() {
+                mmu.pause(began, now);
+            }
+        }
+    }
+
+    /// Tracks minimum mutator utilization at [`isolates::MMU_WINDOWS_NS`] (1, 10, 100 ms) from
+    /// now on, in memory bounded by the collector calls of the longest window (not of the
+    /// run; [`Runtime::record_steps`] keeps every step). Each interval is measured from the
+    /// runtime's side — from the call of a collector step or full collection to its return,
+    /// the heap's bookkeeping after the step included — so it can read a little lower than
+    /// the same figure computed from the step log. Read it with [`Runtime::mmu`].
+    pub fn track_mmu(&mut self) {
+        self.mmu
+            .get_or_insert_with(|| gclox_gc::mmu::OnlineMmu::new(&isolates::MMU_WINDOWS_NS));
+    }
+
+    /// MMU at 1, 10 and 100 ms over the runtime's life so far (`None` for a window longer
+    /// than that, or when [`Runtime::track_mmu`] was not called).
+    pub fn mmu(&self) -> [Option<f64>; 3] {
+        match &self.mmu {
+            Some(m) => {
+                let v = m.mmu(self.since_start_ns());
+                [v[0], v[1], v[2]]
+            }
+            None => [None; 3],
+        }
     }
 
     /// Calls `observer` with the record of every collection cycle that completes from now on.
@@ -372,6 +425,11 @@ impl Runtime {
     /// The collector steps recorded since [`Runtime::record_steps`].
     pub fn step_log(&self) -> &[gclox_gc::StepRecord] {
         self.heap.step_log()
+    }
+
+    /// Time since this runtime's heap started: the origin of every telemetry timestamp.
+    pub fn uptime(&self) -> Duration {
+        self.heap.start().elapsed()
     }
 
     /// A snapshot of the heap's counters.

@@ -6,12 +6,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
+use std::time::{Duration, Instant};
+
+use gclox_runtime::report::Recorder;
 use gclox_runtime::{sink, Config, Runtime};
 
 use flags::Cli;
 
 mod flags;
 mod repl;
+mod report_cmd;
 mod scavenger;
 
 /// mimalloc instead of the system allocator: every script object is one allocation and every
@@ -23,12 +27,21 @@ mod scavenger;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// How often `--report` samples the heap and RSS between cycle records.
+const REPORT_SAMPLE_INTERVAL: Duration = Duration::from_millis(10);
+
 /// Exit code for a command-line usage error.
 const EXIT_USAGE: u8 = 64;
 /// Exit code when the script file cannot be read.
 const EXIT_IO: u8 = 74;
 
 fn main() -> ExitCode {
+    // `gclox report …` reads logs instead of running a script (a script named `report` runs
+    // as `gclox ./report`).
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("report") {
+        return ExitCode::from(report_cmd::main(args[2..].to_vec()));
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
@@ -80,6 +93,8 @@ fn new_runtime(cli: &Cli) -> Runtime {
 struct Outputs {
     memprofile: Option<(PathBuf, File)>,
     heapsnapshot: Option<(PathBuf, File)>,
+    /// The run report (`--report`), written after the run.
+    report: Option<(PathBuf, File)>,
     /// Streamed into its file while the script runs; only the path is kept, for errors.
     trace: Option<PathBuf>,
 }
@@ -95,6 +110,7 @@ impl Outputs {
         };
         let memprofile = open(&cli.memprofile, "heap profile")?;
         let heapsnapshot = open(&cli.heapsnapshot, "heap snapshot")?;
+        let report = open(&cli.report, "report")?;
         let trace = match open(&cli.trace, "trace")? {
             None => None,
             Some((path, file)) => {
@@ -107,12 +123,14 @@ impl Outputs {
         Ok(Outputs {
             memprofile,
             heapsnapshot,
+            report,
             trace,
         })
     }
 
     /// Writes every file. Returns false (after saying why) if one could not be written.
-    fn write(self, runtime: &mut Runtime, cli: &Cli) -> bool {
+    /// `recorder` holds the run's record when `--report` asked for one.
+    fn write(self, runtime: &mut Runtime, cli: &Cli, recorder: Option<Recorder>) -> bool {
         let mut ok = true;
         let mut report = |what: &str, path: &Path, written: std::io::Result<()>| {
             if let Err(err) = written {
@@ -139,6 +157,26 @@ impl Outputs {
         }
         if let Some(path) = self.trace {
             report("trace", &path, runtime.finish_trace());
+        }
+        if let (Some((path, mut file)), Some(recorder)) = (self.report, recorder) {
+            let began = Instant::now();
+            let name = cli
+                .script
+                .as_ref()
+                .map_or("<repl>".to_string(), |p| p.display().to_string());
+            let mut run = recorder.finish(runtime, &name);
+            report_cmd::complete_live(&mut run, runtime, cli);
+            let html = gclox_runtime::report::run_page(&run);
+            let written = file.write_all(html.as_bytes());
+            if cli.stats && written.is_ok() {
+                eprintln!(
+                    "gclox: report {}: {} bytes written in {:.1} ms",
+                    path.display(),
+                    html.len(),
+                    began.elapsed().as_secs_f64() * 1e3
+                );
+            }
+            report("report", &path, written);
         }
         ok
     }
@@ -182,6 +220,23 @@ fn run_file(path: &Path, cli: &Cli) -> u8 {
         }
         None => None,
     };
+    if cli.stats {
+        // For the MMU figures, in bounded memory (a long run makes millions of steps).
+        runtime.track_mmu();
+    }
+    let recorder = match &outputs.report {
+        Some((path, _)) => match Recorder::start(&mut runtime, REPORT_SAMPLE_INTERVAL) {
+            Ok(recorder) => Some(recorder),
+            Err(err) => {
+                eprintln!(
+                    "gclox: cannot start the report's sampler for {}: {err}",
+                    path.display()
+                );
+                return EXIT_IO;
+            }
+        },
+        None => None,
+    };
     let result = runtime.run_source(&source);
     let sampled = sampler.map(|s| s.stop());
     let mut code = match result {
@@ -197,7 +252,7 @@ fn run_file(path: &Path, cli: &Cli) -> u8 {
             code = EXIT_IO;
         }
     }
-    if !outputs.write(&mut runtime, cli) && code == 0 {
+    if !outputs.write(&mut runtime, cli, recorder) && code == 0 {
         code = EXIT_IO;
     }
     if cli.stats {
@@ -245,9 +300,17 @@ fn print_stats(runtime: &Runtime) {
         m.pause_max_ns as f64 / 1e6,
         m.gc_cpu_fraction * 100.0
     );
+    let mmu: Vec<String> = ["1 ms", "10 ms", "100 ms"]
+        .iter()
+        .zip(runtime.mmu())
+        .map(|(label, u)| match u {
+            Some(u) => format!("{label} {:.1}%", u * 100.0),
+            None => format!("{label} n/a (run shorter)"),
+        })
+        .collect();
+    eprintln!("gclox: MMU {}", mmu.join(", "));
     if let Some(kib) = gclox_runtime::rss::peak_resident_kib() {
         eprintln!("gclox: peak RSS {kib} KiB");
     }
 }
-
 

@@ -6,8 +6,10 @@
 //!
 //! - `precision`: steady-state peak/live heap for gogc 50, 100, 200, 400, and peak/limit with
 //!   `memlimit` at twice the live set (workload `steady_churn.lox`).
-//! - `pauses`: p50/p99/max step pause, incremental and stw, on `binary_trees.lox`,
-//!   `trees.lox` and `live_1m_churn.lox`.
+//! - `pauses`: p50/p99/max step pause and MMU at 1/10/100 ms, incremental and stw, on
+//!   `binary_trees.lox`, `trees.lox` and `live_1m_churn.lox`.
+//! - `mmu`: MMU of binary_trees (`--depths 14,17`), incremental and stw, `--rounds` runs each:
+//!   a table and SVG curves in `--svg-dir` (default `experiments/results/mmu`).
 //! - `share`: share of wall time spent in collector steps on `binary_trees.lox`.
 //! - `overhead`: run time with gctrace formatting on vs off, interleaved, medians.
 
@@ -26,6 +28,12 @@ struct Args {
     /// Repetitions for timings (interleaved).
     #[arg(long, default_value_t = 5)]
     rounds: usize,
+    /// Where `mmu` writes its plots.
+    #[arg(long, default_value = "experiments/results/mmu")]
+    svg_dir: std::path::PathBuf,
+    /// binary_trees' maxDepth values `mmu` runs (the file's own is 14).
+    #[arg(long, value_delimiter = ',', default_value = "14,17")]
+    depths: Vec<u32>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -35,6 +43,7 @@ enum What {
     Pauses,
     Share,
     Overhead,
+    Mmu,
 }
 
 fn main() {
@@ -51,6 +60,9 @@ fn main() {
     }
     if all || args.what == What::Overhead {
         overhead(args.rounds);
+    }
+    if all || args.what == What::Mmu {
+        mmu(&args.svg_dir, args.rounds, &args.depths);
     }
 }
 
@@ -134,8 +146,8 @@ fn steady_live(cycles: &[gclox_gc::CycleRecord]) -> u64 {
 /// Every workload in `experiments/workloads/` (the slow ones too), default settings and stw.
 fn pauses() {
     println!("### Step pauses (default settings, one run each)\n");
-    println!("| workload | mode | steps | p50 ms | p99 ms | max ms | cycles |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| workload | mode | steps | p50 ms | p99 ms | max ms | MMU 1 ms | MMU 10 ms | MMU 100 ms | cycles |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("workloads");
     let workloads = gclox_experiments::workloads::Workload::discover(&dir).expect("workloads");
     for w in &workloads {
@@ -143,14 +155,19 @@ fn pauses() {
         for mode in [GcMode::Incremental, GcMode::StopTheWorld] {
             let mut config = Config::default();
             config.gc.mode = mode;
-            let m = run(config, &source, 0).memstats;
+            let r = run(config, &source, 0);
+            let m = &r.memstats;
+            let mmu = [1_000_000, 10_000_000, 100_000_000].map(|w| percent(r.pauses.mmu(w)));
             println!(
-                "| {} | {mode} | {} | {:.4} | {:.4} | {:.4} | {} |",
+                "| {} | {mode} | {} | {:.4} | {:.4} | {:.4} | {} | {} | {} | {} |",
                 w.name,
                 m.num_pauses,
                 m.pause_p50_ns as f64 / 1e6,
                 m.pause_p99_ns as f64 / 1e6,
                 m.pause_max_ns as f64 / 1e6,
+                mmu[0],
+                mmu[1],
+                mmu[2],
                 m.num_gc
             );
         }
@@ -186,5 +203,112 @@ fn overhead(rounds: usize) {
     println!(
         "### gctrace overhead (binary_trees.lox, level 2 lines formatted, {rounds} interleaved rounds)\n\nmedian off {off:.3} s, on {on:.3} s: ratio {:.3}.\n",
         on / off
+    );
+}
+
+/// A utilization as a percentage, or `n/a` for a window longer than the run.
+fn percent(u: Option<f64>) -> String {
+    u.map_or("n/a".to_string(), |u| format!("{:.1} %", u * 100.0))
+}
+
+/// The MMU curves of binary_trees (`maxDepth` = each of `depths`; the file's own is 14) under
+/// both modes, `rounds` runs each, interleaved: a markdown table at round windows (median and
+/// range over the rounds) and, per depth, an SVG of each mode's median run (by MMU at 10 ms),
+/// drawn by the run report's chart code.
+fn mmu(svg_dir: &std::path::Path, rounds: usize, depths: &[u32]) {
+    use gclox_runtime::report::model::{PauseSet, RunData};
+    let windows: [(&str, u64); 7] = [
+        ("100 µs", 100_000),
+        ("1 ms", 1_000_000),
+        ("4 ms", 4_000_000),
+        ("10 ms", 10_000_000),
+        ("50 ms", 50_000_000),
+        ("100 ms", 100_000_000),
+        ("1 s", 1_000_000_000),
+    ];
+    let rounds = rounds.max(1);
+    println!("### Minimum mutator utilization (binary_trees.lox, gogc=100, median [min–max] of {rounds} runs)\n");
+    println!(
+        "| maxDepth | mode | run s | max pause ms | {} |",
+        windows.map(|w| format!("MMU {}", w.0)).join(" | ")
+    );
+    println!("|---|---|---|---|{}", "---|".repeat(windows.len()));
+    for &depth in depths {
+        let source = workload("binary_trees.lox", "")
+            .replace("var maxDepth = 14;", &format!("var maxDepth = {depth};"));
+        let modes = [GcMode::Incremental, GcMode::StopTheWorld];
+        let mut runs: Vec<Vec<gclox_experiments::RunResult>> = vec![vec![], vec![]];
+        for _ in 0..rounds {
+            for (i, mode) in modes.iter().enumerate() {
+                let mut config = Config::default();
+                config.gc.mode = *mode;
+                runs[i].push(run(config, &source, 0));
+            }
+        }
+        let mut curves = vec![];
+        for (mode, results) in modes.iter().zip(&mut runs) {
+            let summary = |f: &dyn Fn(&gclox_experiments::RunResult) -> Option<f64>,
+                           scale: f64,
+                           decimals: usize| {
+                let mut v: Vec<f64> = results.iter().filter_map(f).map(|x| x * scale).collect();
+                if v.is_empty() {
+                    return "n/a".to_string();
+                }
+                let med = median(&mut v);
+                if v.len() == 1 {
+                    format!("{med:.decimals$}")
+                } else {
+                    format!(
+                        "{med:.decimals$} [{:.decimals$}–{:.decimals$}]",
+                        v[0],
+                        v[v.len() - 1]
+                    )
+                }
+            };
+            println!(
+                "| {depth} | {mode} | {} | {} | {} |",
+                summary(&|r| Some(r.pauses.run() as f64 / 1e9), 1.0, 2),
+                summary(&|r| Some(r.memstats.pause_max_ns as f64 / 1e6), 1.0, 1),
+                windows
+                    .map(|w| summary(&|r| r.pauses.mmu(w.1), 100.0, 1))
+                    .join(" | ")
+            );
+            results.sort_by(|a, b| {
+                let at = |r: &gclox_experiments::RunResult| r.pauses.mmu(10_000_000).unwrap_or(0.0);
+                at(a).total_cmp(&at(b))
+            });
+            let r = &results[results.len() / 2];
+            let data = RunData {
+                run_s: r.pauses.run() as f64 / 1e9,
+                pauses: Some(PauseSet {
+                    kind: "collector step",
+                    spans: r
+                        .pauses
+                        .spans()
+                        .iter()
+                        .map(|&(a, b)| (a as f64 / 1e9, b as f64 / 1e9))
+                        .collect(),
+                    what: None,
+                    complete: true,
+                }),
+                ..RunData::default()
+            };
+            curves.push((format!("{mode}"), data));
+        }
+        let named: Vec<(&str, &RunData)> = curves.iter().map(|(n, d)| (n.as_str(), d)).collect();
+        if let Some(chart) = gclox_runtime::report::charts::mmu(&named) {
+            // A standalone file needs the namespace that inline SVG in HTML does without.
+            let file = chart.replacen("<svg ", "<svg xmlns=\"http://www.w3.org/2000/svg\" ", 1);
+            let path = svg_dir.join(format!("binary_trees_depth{depth}.svg"));
+            let written =
+                std::fs::create_dir_all(svg_dir).and_then(|()| std::fs::write(&path, file));
+            if let Err(e) = written {
+                eprintln!("gc-bench: cannot write {}: {e}", path.display());
+            }
+        }
+    }
+    println!(
+        "\nCurves (each mode's median run by MMU at 10 ms): `{}/binary_trees_depth*.svg`.\n",
+        svg_dir.display()
     );
 }

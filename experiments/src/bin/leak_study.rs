@@ -1,7 +1,9 @@
 //! `leak_study`: the seed article's chapter 4, reproduced with gclox. Runs the leaking
 //! registry workload and its fix with gctrace on, parses the gctrace lines, and prints the
 //! comparison (cycles per second, goal growth per cycle, live objects mean and spread, peak
-//! heap), then the leaking run's heap-profile top sites and the leak report's paths.
+//! heap), then the run report's before/after figures (its page is written to
+//! `leak-study/before-after.html`), the leaking run's heap-profile top sites and the leak
+//! report's paths.
 //!
 //! ```text
 //! cargo run --release -p gclox-experiments --bin leak_study > experiments/leak-study/REPORT.md
@@ -11,6 +13,7 @@ use std::time::Instant;
 
 use gclox_experiments::workload;
 use gclox_gc::pprof::{top, HeapProfile, SampleIndex};
+use gclox_runtime::report::{compare, GctraceLog, Recorder, RunData};
 use gclox_runtime::{sink::Captured, Config, Runtime};
 
 #[global_allocator]
@@ -30,6 +33,8 @@ struct Run {
     cycles: Vec<Cycle>,
     peak_heap: u64,
     final_heap: u64,
+    /// What the run report shows of this run.
+    report: RunData,
     runtime: Runtime,
 }
 
@@ -41,11 +46,22 @@ fn run(name: &'static str, file: &str, memprofilerate: u64) -> Run {
     let trace = Captured::new();
     let mut runtime = Runtime::new(config, out.writer());
     runtime.set_gctrace(2, false, trace.writer());
+    let recorder = Recorder::start(&mut runtime, std::time::Duration::from_millis(10))
+        .expect("the report's sampler starts");
     let began = Instant::now();
     runtime
         .run_source(&workload(file, ""))
         .unwrap_or_else(|e| panic!("{file} failed: {e}"));
     let wall_s = began.elapsed().as_secs_f64();
+    let mut report = recorder.finish(&runtime, file);
+    // Both runs share this process: its RSS is not either run's own.
+    report.peak_rss = None;
+    for s in &mut report.samples {
+        s.rss = None;
+    }
+    report
+        .caveats
+        .push("RSS is left out: both runs share one process (leak_study).".into());
     let m = runtime.memstats();
     Run {
         name,
@@ -54,6 +70,7 @@ fn run(name: &'static str, file: &str, memprofilerate: u64) -> Run {
         cycles: parse(&trace.text()),
         peak_heap: m.peak_heap_alloc,
         final_heap: m.heap_alloc,
+        report,
         runtime,
     }
 }
@@ -174,6 +191,28 @@ fn main() {
         println!("| {label} | {} | {} |", f(&leak), f(&fixed));
     }
 
+    let page = concat!(env!("CARGO_MANIFEST_DIR"), "/leak-study/before-after.html");
+    std::fs::write(page, compare::compare_page(&leak.report, &fixed.report))
+        .unwrap_or_else(|e| panic!("cannot write {page}: {e}"));
+    println!("\n## The run report's before/after figures\n");
+    println!("The figures of the page `before-after.html` (written by this run; live runs, so pauses are every collector step and MMU is exact).\n");
+    print_rows(&leak.report, &fixed.report, "collector step");
+
+    // The same comparison for the Go programs, from their committed GODEBUG=gctrace=1 logs.
+    let go = concat!(env!("CARGO_MANIFEST_DIR"), "/leak-study/go");
+    let read = |name: &str| {
+        let path = format!("{go}/{name}");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        RunData::from_gctrace(name, &GctraceLog::parse(&text))
+    };
+    let (go_leak, go_fixed) = (read("leaking.log"), read("fixed.log"));
+    let go_page = format!("{go}/before-after.html");
+    std::fs::write(&go_page, compare::compare_page(&go_leak, &go_fixed))
+        .unwrap_or_else(|e| panic!("cannot write {go_page}: {e}"));
+    println!("\n## The Go programs, from their gctrace logs\n");
+    println!("`go/leaking.log` and `go/fixed.log` (Go 1.19.8, `GODEBUG=gctrace=1`), the figures of `go/before-after.html` (the same page as `gclox report --compare go/leaking.log go/fixed.log -o go/before-after.html`). A gctrace log has per-cycle figures only: pauses are Go's stop-the-world phases, and MMU is not computed.\n");
+    print_rows(&go_leak, &go_fixed, "stop-the-world phase");
+
     let profile = leak.runtime.heap_profile().expect("sampling is on");
     let decoded = HeapProfile::decode(&profile.encode()).expect("profile decodes");
     println!("\n## Leaking run: heap profile, top in-use sites\n\n```");
@@ -183,4 +222,37 @@ fn main() {
     println!("```\n\n## Fixed run: leak report at exit\n\n```");
     print!("{}", fixed.runtime.leak_report(3));
     println!("```");
+}
+
+/// The comparison table of two runs, as markdown.
+fn print_rows(before: &RunData, after: &RunData, pause_kind: &str) {
+    println!(
+        "| figure | before ({}) | after ({}) | change |",
+        before.name, after.name
+    );
+    println!("|---|---|---|---|");
+    for (label, b, a, change) in compare::rows(&before.figures(), &after.figures(), pause_kind) {
+        println!(
+            "| {} | {} | {} | {} |",
+            strip_tags(&label),
+            strip_tags(&b),
+            strip_tags(&a),
+            strip_tags(&change)
+        );
+    }
+}
+
+/// `html` without its tags (the report's cells carry `<b>` and `<span>`), for markdown.
+fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }

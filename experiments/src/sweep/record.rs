@@ -46,6 +46,11 @@ pub struct RunRow {
     pub mean_heap_marked_bytes: u64,
     /// Bytes allocated over the whole run (MemStats' `total_alloc`).
     pub total_alloc_bytes: u64,
+    /// Minimum mutator utilization (0–1) for windows of 1, 10 and 100 ms, exact from every
+    /// step; empty when the run is shorter than the window.
+    pub mmu_1ms: Option<f64>,
+    pub mmu_10ms: Option<f64>,
+    pub mmu_100ms: Option<f64>,
     /// The Lox error's first line, or the output mismatch; empty when the run succeeded.
     pub error: String,
 }
@@ -90,6 +95,9 @@ impl RunRow {
             peak_heap_bytes: m.peak_heap_alloc,
             mean_heap_marked_bytes: marked / (result.cycles.len().max(1) as u64),
             total_alloc_bytes: m.total_alloc,
+            mmu_1ms: result.mmu[0],
+            mmu_10ms: result.mmu[1],
+            mmu_100ms: result.mmu[2],
             error,
         }
     }
@@ -116,7 +124,7 @@ impl RunRow {
 
 /// Column names of `runs.csv`, in order: [`RunRow`]'s fields (a test checks). Written even
 /// when a shard has no runs, so every shard's file has a header to compare.
-pub const RUN_COLUMNS: [&str; 21] = [
+pub const RUN_COLUMNS: [&str; 24] = [
     "run_id",
     "workload",
     "pacer",
@@ -137,6 +145,9 @@ pub const RUN_COLUMNS: [&str; 21] = [
     "peak_heap_bytes",
     "mean_heap_marked_bytes",
     "total_alloc_bytes",
+    "mmu_1ms",
+    "mmu_10ms",
+    "mmu_100ms",
     "error",
 ];
 

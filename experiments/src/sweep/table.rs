@@ -84,6 +84,9 @@ mod tests {
             peak_heap_bytes: 1 << 20,
             mean_heap_marked_bytes: 1000,
             total_alloc_bytes: 1 << 24,
+            mmu_1ms: Some(0.25),
+            mmu_10ms: None,
+            mmu_100ms: Some(1.0),
             error: "Undefined variable 'x'.".into(),
         }
     }

@@ -1,6 +1,6 @@
 //! SVG plots of a sweep, drawn from its CSV rows (so `merge` and `plot` can redraw them):
 //!
-//! - `plots/{peak_heap,run_time,pause_p99,pause_max}.svg` ([`summary`]): the metric against
+//! - `plots/{peak_heap,run_time,pause_p99,pause_max,mmu_10ms}.svg` ([`summary`]): the metric against
 //!   gogc, one panel per workload, one line per mode (and step budget for incremental runs),
 //!   the median over repetitions. Failed runs and gogc=off are left out.
 //! - `histograms/run-NNNNNN.svg` ([`histograms`]): per run, a histogram of each cycle's

@@ -21,7 +21,7 @@ struct Metric {
     value: fn(&RunRow) -> f64,
 }
 
-fn metrics() -> [Metric; 4] {
+fn metrics() -> [Metric; 5] {
     [
         Metric {
             file: "peak_heap.svg",
@@ -47,10 +47,17 @@ fn metrics() -> [Metric; 4] {
             axis: "max pause (µs)",
             value: |r| r.pause_max_ns as f64 / 1e3,
         },
+        Metric {
+            file: "mmu_10ms.svg",
+            title: "MMU at 10 ms vs gogc (median of repetitions)",
+            axis: "min. mutator utilization, 10 ms windows (%)",
+            // Runs shorter than the window have no value and are left out of the median.
+            value: |r| r.mmu_10ms.map_or(f64::NAN, |u| u * 100.0),
+        },
     ]
 }
 
-/// Draws the four summary plots into `dir/plots`; returns their paths.
+/// Draws the five summary plots into `dir/plots`; returns their paths.
 pub fn summary(rows: &[RunRow], dir: &Path) -> Result<Vec<PathBuf>> {
     let plots = dir.join(PLOTS_DIR);
     std::fs::create_dir_all(&plots).map_err(|e| SweepError::io(&plots, e))?;
@@ -97,6 +104,13 @@ fn medians(rows: &[RunRow], value: fn(&RunRow) -> f64) -> BTreeMap<&str, Lines> 
             .entry(row.gogc)
             .or_default()
             .push(value(row));
+    }
+    // A metric a run cannot give (NaN) is left out; a point with no value at all is dropped.
+    for series in samples.values_mut().flat_map(|s| s.values_mut()) {
+        for values in series.values_mut() {
+            values.retain(|v| v.is_finite());
+        }
+        series.retain(|_, values| !values.is_empty());
     }
     samples
         .into_iter()

@@ -1,0 +1,3 @@
+module gclox/leakstudy
+
+go 1.19
