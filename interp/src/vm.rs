@@ -29,6 +29,10 @@ pub struct VmConfig {
     pub memprofile_rate: u64,
     /// The script's file name, as profiles and reports show it.
     pub script_name: String,
+    /// Objects allocated while a cycle marks are marked at once and survive it, as Go
+    /// allocates black (the `go119` and `go117` pacers); otherwise they are white and die
+    /// with the cycle if unreachable at its end (gc-arena's default, and Lua's).
+    pub allocate_black: bool,
 }
 
 impl Default for VmConfig {
@@ -38,6 +42,7 @@ impl Default for VmConfig {
             slice_alloc_bytes: 64 * 1024,
             memprofile_rate: 512 * 1024,
             script_name: "script".to_string(),
+            allocate_black: false,
         }
     }
 }
@@ -117,6 +122,11 @@ impl<'gc> Env<'gc> {
         let size = footprint::<T>(value.owned_bytes());
         let sample = self.allocator.charge(size);
         let object = Gc::new(mc, value);
+        if self.config.allocate_black {
+            // gc-arena's forward barrier marks the object if a cycle is marking (its documented
+            // way for any parent to adopt a child); outside marking it is a phase check.
+            mc.forward_barrier(None, Gc::erase(object));
+        }
         if sample {
             self.sample(mc, Gc::erase(object), size, T::TYPE_NAME, footprint::<T>(0));
         }

@@ -175,6 +175,8 @@ impl Cli {
                     .script
                     .as_ref()
                     .map_or("<repl>".to_string(), |p| p.display().to_string()),
+                // Set by the runtime from the pacer.
+                ..VmConfig::default()
             },
             gc: GcConfig {
                 gogc: self.gogc.0,

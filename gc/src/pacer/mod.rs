@@ -129,6 +129,13 @@ impl PacerKind {
         }
     }
 
+    /// Whether objects allocated while a cycle marks survive it (Go allocates black during
+    /// marking, so its marked heap includes them; Lua and clox do not). The interpreter's
+    /// allocation entry point applies it.
+    pub fn allocates_black(self) -> bool {
+        matches!(self, PacerKind::Go119 | PacerKind::Go117)
+    }
+
     fn policy(self) -> Box<dyn Policy> {
         match self {
             PacerKind::Go119 => Box::new(go119::Go119::default()),
