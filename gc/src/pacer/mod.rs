@@ -34,8 +34,10 @@
 //!   closer the heap gets to the goal, the harder each step works, so marking ends near `G`;
 //!   past `G` every step does the full step budget. Remaining mark work is estimated from the
 //!   objects that survived the last cycle, never below an eighth of it.
-//! - **Sweeping** visits every object that existed at mark end while at most `(G − T) / 2` more
-//!   bytes are allocated (Go sweeps concurrently, proportional to allocation, the same way).
+//! - **Sweeping** visits every object that existed at mark end while at most
+//!   `max((T − H_m) × 3/4, (G − T)/2)` more bytes are allocated: Go spreads its sweep, in
+//!   proportion to allocation, over the distance to the next trigger, for which the distance
+//!   from the marked heap to this cycle's trigger is the estimate at hand.
 //! - **Step budget**: every step is capped by `step_budget` objects (and the heap driver by
 //!   `step_time_budget`), which bounds the pause (`lua54` bounds its steps by Lua's own rule); a mutator that outruns the capped collector
 //!   overshoots the goal instead of seeing long pauses.
@@ -511,12 +513,23 @@ impl Pacer {
             return work;
         }
         let remaining = self.sweep_work.saturating_sub(self.swept) as f64;
-        let allowance = (self.plan.goal.saturating_sub(self.plan.trigger) / 2) as f64;
+        let allowance = self.sweep_allowance() as f64;
         let used = total_allocated.saturating_sub(self.allocated_at_mark_end) as f64;
         let runway = (allowance - used).max(MIN_RUNWAY);
         let work = self.clamp_work(allocated_since_step as f64 * remaining / runway);
         self.swept += work;
         work
+    }
+
+    /// Bytes of allocation sweeping may spread over: three quarters of the distance from the
+    /// last marked heap to this cycle's trigger, the best guess at where the next trigger
+    /// will be (Go spreads its sweep over the distance to the next trigger, which it knows at
+    /// mark termination; gclox learns the marked heap only when the sweep ends), and never
+    /// less than half the way from the trigger to the goal.
+    fn sweep_allowance(&self) -> u64 {
+        let to_goal = self.plan.goal.saturating_sub(self.plan.trigger) / 2;
+        let to_trigger = self.plan.trigger.saturating_sub(self.plan.heap_marked) / 4 * 3;
+        to_goal.max(to_trigger)
     }
 
     fn clamp_work(&self, work: f64) -> u64 {

@@ -1,0 +1,3 @@
+module gclox/gopacer
+
+go 1.19
