@@ -102,6 +102,8 @@ where
     start_unix_ns: u64,
     /// `accounting.total_alloc()` at the previous step: the allocation each step pays for.
     alloc_at_last_step: u64,
+    /// `accounting.mallocs()` at the previous step.
+    mallocs_at_last_step: u64,
     /// What the running cycle's finalization pruned but gc-arena keeps allocated until the
     /// next sweep (see [`Retained`]).
     retained: Retained,
@@ -164,6 +166,7 @@ where
             start: now,
             start_unix_ns,
             alloc_at_last_step: 0,
+            mallocs_at_last_step: 0,
             retained: Retained::default(),
             finalizing: false,
             cycle_trains: false,
@@ -431,6 +434,9 @@ where
         let total = self.accounting.total_alloc();
         let allocated_since = total - self.alloc_at_last_step;
         self.alloc_at_last_step = total;
+        let mallocs = self.accounting.mallocs();
+        let objects_since = mallocs - self.mallocs_at_last_step;
+        self.mallocs_at_last_step = mallocs;
         let live = self.accounting.live_bytes();
         self.peak_since_cycle = self.peak_since_cycle.max(live);
         self.peak_ever = self.peak_ever.max(live);
@@ -471,6 +477,7 @@ where
             let asked = self.pacer.sweep_step_work(total, allocated_since);
             (StepKind::Sweep, self.sweep(asked, deadline))
         } else {
+            self.pacer.allocated_while_marking(objects_since);
             let asked = self.pacer.mark_step_work(live, allocated_since);
             self.mark(asked, deadline)
         };

@@ -473,6 +473,15 @@ impl Pacer {
         self.limiter.update(mutator, collector)
     }
 
+    /// Objects allocated since the last step, while marking: with a policy that allocates
+    /// black they are marked gray at allocation and must be traced too, so they add to the
+    /// mark work still to do.
+    pub fn allocated_while_marking(&mut self, objects: u64) {
+        if self.config.pacer.allocates_black() {
+            self.plan.mark_work += objects;
+        }
+    }
+
     /// Work units the next marking step should do, given the live heap now and the bytes
     /// allocated since the previous step.
     pub fn mark_step_work(&mut self, live: u64, allocated_since_step: u64) -> u64 {
