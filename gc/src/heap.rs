@@ -505,7 +505,11 @@ where
         let mut done = 0;
         let mut kind = StepKind::Mark;
         loop {
-            let chunk = if deadline.is_some() { left.min(TIMED_CHUNK) } else { left };
+            let chunk = if deadline.is_some() {
+                left.min(TIMED_CHUNK)
+            } else {
+                left
+            };
             self.set_debt(chunk);
             let marked = self.arena.mark_debt().is_some();
             let traced = chunk - self.remaining_debt().min(chunk);
@@ -555,7 +559,11 @@ where
         let mut left = work;
         let mut done = 0;
         while left > 0 && self.arena.collection_phase() == CollectionPhase::Sweeping {
-            let chunk = if deadline.is_some() { left.min(TIMED_CHUNK) } else { left };
+            let chunk = if deadline.is_some() {
+                left.min(TIMED_CHUNK)
+            } else {
+                left
+            };
             self.set_debt(chunk);
             self.arena.cycle_debt();
             done += chunk - self.remaining_debt().min(chunk);

@@ -29,8 +29,8 @@ pub mod memstats;
 pub mod mmu;
 pub mod monitor;
 pub mod pacer;
-pub mod report;
 pub mod pprof;
+pub mod report;
 pub mod snapshot;
 pub mod trace;
 

@@ -268,7 +268,10 @@ mod tests {
         let newest = ((num_gc + 255) % 256) as usize;
         assert_eq!(log.ring_ns[newest], 301);
         assert_eq!(log.ring_end[newest], 3001);
-        assert_eq!(log.ring_ns.iter().sum::<u64>(), (45..=300).map(|c| c + 1).sum::<u64>());
+        assert_eq!(
+            log.ring_ns.iter().sum::<u64>(),
+            (45..=300).map(|c| c + 1).sum::<u64>()
+        );
         assert_eq!(log.count, 600);
         assert_eq!(log.total_ns, (1..=300).sum::<u64>() + 300);
     }

@@ -198,7 +198,10 @@ impl<'gc> Interner<'gc> {
     pub fn assert_no_dead(&self, fc: &Finalization<'gc>) {
         for shard in self.shards.iter().flatten() {
             for (_, weak) in shard.table.borrow().iter() {
-                assert!(!weak.is_dead(fc), "an interned string would outlive its entry");
+                assert!(
+                    !weak.is_dead(fc),
+                    "an interned string would outlive its entry"
+                );
             }
         }
     }

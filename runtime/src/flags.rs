@@ -25,8 +25,9 @@ pub struct Cli {
           allow_negative_numbers = true, value_parser = parse_gogc)]
     pub gogc: Gogc,
 
-    /// Soft limit on the live heap (like GOMEMLIMIT): the heap goal never exceeds it, so the
-    /// collector runs more often instead.
+    /// Soft limit on all memory the runtime holds (like GOMEMLIMIT): heap, stacks, globals and
+    /// the process's resident growth beyond them. The collector runs more often near it; the
+    /// GC CPU limiter keeps collection near half the time when the limit is below the live heap.
     #[arg(long, env = "GCLOX_MEMLIMIT", value_name = "SIZE", value_parser = parse_size)]
     pub memlimit: Option<u64>,
 
@@ -42,7 +43,12 @@ pub struct Cli {
 
     /// The pacing policy: go119 (Go 1.19's pacer), go117 (a trigger-ratio controller, Go up
     /// to 1.17), lua54 (Lua 5.4's pause and stepmul) or clox (stop the world at next_gc).
-    #[arg(long, env = "GCLOX_PACER", value_name = "NAME", default_value = "go119")]
+    #[arg(
+        long,
+        env = "GCLOX_PACER",
+        value_name = "NAME",
+        default_value = "go119"
+    )]
     pub pacer: PacerKind,
 
     /// incremental: marking and sweeping in bounded steps between VM slices; stw: a whole
@@ -221,7 +227,9 @@ fn parse_step_budget(s: &str) -> Result<StepBudget, String> {
     }
     parse_positive_duration(s)
         .map(StepBudget::Time)
-        .map_err(|_| format!("'{s}' is neither a number of objects nor a duration (e.g. 1024, 100us)"))
+        .map_err(|_| {
+            format!("'{s}' is neither a number of objects nor a duration (e.g. 1024, 100us)")
+        })
 }
 
 /// A duration: a number (decimals allowed) and a unit: us, ms, s, m or h.

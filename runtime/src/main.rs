@@ -313,4 +313,3 @@ fn print_stats(runtime: &Runtime) {
         eprintln!("gclox: peak RSS {kib} KiB");
     }
 }
-

@@ -31,7 +31,7 @@ pub fn purge_delay_ms() -> i64 {
     #[allow(unsafe_code)]
     // SAFETY: `mi_option_get` reads an integer from mimalloc's option table, valid at any time.
     let value = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
-    i64::from(value)
+    value as i64
 }
 
 #[cfg(test)]

@@ -90,8 +90,8 @@ impl PiController {
             return None;
         }
         let output = raw.clamp(self.min, self.max);
-        self.err_integral += (self.kp * period / self.ti) * (setpoint - input)
-            + (period / self.tt) * (output - raw);
+        self.err_integral +=
+            (self.kp * period / self.ti) * (setpoint - input) + (period / self.tt) * (output - raw);
         if !self.err_integral.is_finite() {
             self.err_integral = 0.0;
             return None;
@@ -138,8 +138,7 @@ impl Policy for Go119 {
 
     fn learn(&mut self, o: &CycleOutcome) {
         let u = o.mark_utilization;
-        if o.heap_at_mark_end <= o.heap_at_start || !(0.0..1.0).contains(&u) || o.scan_work == 0
-        {
+        if o.heap_at_mark_end <= o.heap_at_start || !(0.0..1.0).contains(&u) || o.scan_work == 0 {
             return;
         }
         let allocated = (o.heap_at_mark_end - o.heap_at_start) as f64;

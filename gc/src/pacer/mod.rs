@@ -385,9 +385,7 @@ impl Pacer {
 
     /// Whether cycles run whole in one step (`stw` mode, stress, or a policy that does).
     pub fn whole_cycles(&self) -> bool {
-        self.config.stress
-            || self.config.mode == GcMode::StopTheWorld
-            || self.policy.whole_cycles()
+        self.config.stress || self.config.mode == GcMode::StopTheWorld || self.policy.whole_cycles()
     }
 
     /// Replaces gogc (Go's `debug.SetGCPercent`); returns the previous value. The new goal
@@ -485,7 +483,10 @@ impl Pacer {
     /// Work units the next marking step should do, given the live heap now and the bytes
     /// allocated since the previous step.
     pub fn mark_step_work(&mut self, live: u64, allocated_since_step: u64) -> u64 {
-        if let Some(work) = self.policy.step_work(&self.config, &self.state, allocated_since_step) {
+        if let Some(work) = self
+            .policy
+            .step_work(&self.config, &self.state, allocated_since_step)
+        {
             let work = (work.ceil() as u64).max(1);
             self.mark_done += work;
             return work;
@@ -516,7 +517,10 @@ impl Pacer {
 
     /// Work units the next sweeping step should do.
     pub fn sweep_step_work(&mut self, total_allocated: u64, allocated_since_step: u64) -> u64 {
-        if let Some(work) = self.policy.step_work(&self.config, &self.state, allocated_since_step) {
+        if let Some(work) = self
+            .policy
+            .step_work(&self.config, &self.state, allocated_since_step)
+        {
             let work = (work.ceil() as u64).max(1);
             self.swept += work;
             return work;

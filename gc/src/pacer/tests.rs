@@ -57,7 +57,11 @@ fn go119_learns_cons_mark_from_unforced_cycles_only() {
     };
     let before = p.policy().cons_mark();
     p.end_cycle(10 << 20, 100_000, None);
-    assert_eq!(p.policy().cons_mark(), before, "a forced cycle must not train");
+    assert_eq!(
+        p.policy().cons_mark(),
+        before,
+        "a forced cycle must not train"
+    );
     let trigger_before = p.trigger();
     p.end_cycle(10 << 20, 100_000, Some(outcome));
     // cons/mark now = 4 MiB × 0.2 / (10 MiB × 0.8) = 0.1; the PI controller moves toward it.
@@ -90,7 +94,10 @@ fn memory_limit_lowers_the_goal_to_the_limit_minus_non_heap_and_headroom() {
     });
     frag.end_cycle(10 << 20, 100_000, None);
     frag.observe(10 << 20, 0, 1.25);
-    assert_eq!(frag.goal(), (((40u64 << 20) - MEMORY_LIMIT_HEADROOM) as f64 / 1.25) as u64);
+    assert_eq!(
+        frag.goal(),
+        (((40u64 << 20) - MEMORY_LIMIT_HEADROOM) as f64 / 1.25) as u64
+    );
 }
 
 #[test]
@@ -98,7 +105,10 @@ fn gogc_off_reads_as_gos_next_gc() {
     let mut p = planned(PacerKind::Go119, None);
     p.observe(10 << 20, 1 << 20, 1.0);
     let s = *p.state();
-    assert_eq!(memory_limit_goal(None, &s), NO_MEMORY_LIMIT - (1 << 20) - MEMORY_LIMIT_HEADROOM);
+    assert_eq!(
+        memory_limit_goal(None, &s),
+        NO_MEMORY_LIMIT - (1 << 20) - MEMORY_LIMIT_HEADROOM
+    );
     assert!(p.goal() < u64::MAX);
     assert!(!p.should_start(1 << 40));
 }
@@ -113,7 +123,14 @@ fn lua54_threshold_is_pause_times_estimate_and_clox_doubles() {
     let clox = planned(PacerKind::Clox, Some(100));
     assert_eq!(clox.trigger(), 20 << 20);
     assert!(clox.whole_cycles());
-    assert_eq!(Pacer::new(GcConfig { pacer: PacerKind::Clox, ..GcConfig::default() }).goal(), 1 << 20);
+    assert_eq!(
+        Pacer::new(GcConfig {
+            pacer: PacerKind::Clox,
+            ..GcConfig::default()
+        })
+        .goal(),
+        1 << 20
+    );
 }
 
 #[test]
