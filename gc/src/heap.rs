@@ -205,7 +205,7 @@ where
     }
 
     /// Installs a probe that tells how many bytes the process holds on this heap's behalf
-    /// (the CLI: resident memory minus what it held before the script). With a memory limit,
+    /// (the CLI: the process's resident memory). With a memory limit,
     /// the heap reads it once per cycle and counts what it finds beyond the accounted heap and
     /// roots (allocator slack, freed pages not yet returned to the OS) as memory the
     /// runtime holds, as Go's limit counts its own fragmentation. Without a probe the limit

@@ -408,7 +408,7 @@ impl Runtime {
 
     /// Installs a probe telling how many bytes the process holds on this runtime's behalf, for
     /// the memory limit (see `Heap::set_memory_probe`). The CLI installs
-    /// [`rss::resident_growth_probe`]; a process running several runtimes should not.
+    /// [`rss::resident_probe`]; a process running several runtimes should not.
     pub fn set_memory_probe(&mut self, probe: Option<gclox_gc::MemoryProbe>) {
         self.heap.set_memory_probe(probe);
     }

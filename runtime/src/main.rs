@@ -82,7 +82,7 @@ fn new_runtime(cli: &Cli) -> Runtime {
     let mut runtime = Runtime::new(config, sink::stdout());
     if cli.memlimit.is_some() {
         scavenger::purge_eagerly();
-        runtime.set_memory_probe(gclox_runtime::rss::resident_growth_probe());
+        runtime.set_memory_probe(gclox_runtime::rss::resident_probe());
     }
     runtime.set_gctrace(cli.gctrace, cli.gcpacertrace, Box::new(std::io::stderr()));
     runtime
