@@ -170,7 +170,9 @@ fn limiter_turns_on_when_collection_outruns_the_mutator_and_off_as_it_drains() {
     let mut l = CpuLimiter::default();
     let ms = Duration::from_millis;
     assert!(!l.update(ms(10), ms(5)));
-    for _ in 0..30 {
+    // Each round adds 8 ms net: enough rounds to fill the bucket and overflow it.
+    let rounds = limiter::CAPACITY.as_millis() / 8 + 2;
+    for _ in 0..rounds {
         l.update(ms(1), ms(9));
     }
     assert!(l.limiting());
