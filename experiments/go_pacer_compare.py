@@ -14,8 +14,9 @@ cycle by cycle after the first three. Both print Go 1.19's pacer end line,
 from which the trigger point is T (heap when the cycle was triggered) and the goal L − D.
 Byte figures are each runtime's own: Go counts its size classes (a 104-byte node is 112),
 gclox its exact object footprints (104), so the Go programs hold and allocate node counts
-scaled by 104/112 where the shape allows (the churn); binary trees have a fixed shape, so their
-Go heap is 112/104 of gclox's by construction.
+scaled by 104/112 where the shape allows (the churn); binary trees have a fixed shape, so
+their Go byte figures are converted to gclox's node size (× 104/112) before comparing: both
+then count the same nodes.
 
 Prints a markdown table: per run the cycle counts, and over the cycles after the third the
 median and largest relative difference of goal and trigger, and the share of cycles within
@@ -64,11 +65,13 @@ def run(cmd, env=None):
     return p.stderr
 
 
-def go_run(binary, args, gogc, limit):
+def go_run(binary, args, gogc, limit, scale=1.0):
+    """Go's cycles; `scale` converts its byte figures to gclox's node size."""
     env = dict(os.environ, GODEBUG="gctrace=1,gcpacertrace=1", GOGC=str(gogc), GOMAXPROCS="2")
     if limit:
         env["GOMEMLIMIT"] = f"{limit}MiB"
-    return cycles(run([binary, *args], env))
+    found, n = cycles(run([binary, *args], env))
+    return [(int(t * scale), int(g * scale)) for t, g in found], n
 
 
 def gclox_run(gclox, program, gogc, limit):
@@ -117,13 +120,13 @@ def main():
         print("|---|---|---|---|---|---|---|---|---|---|---|")
         for name, gogc, limit in runs:
             if name == "churn":
-                go_args = [str(go_live), str(go_churn)]
+                go_args, scale = [str(go_live), str(go_churn)], 1.0
                 lox, lox_n = gclox_run(a.gclox, churn_lox, gogc, limit)
             else:
-                go_args = ["14"]
+                go_args, scale = ["14"], LOX_NODE / GO_NODE
                 lox, lox_n = gclox_run(a.gclox, os.path.join(WORKLOADS, "binary_trees.lox"), gogc, limit)
-            go, go_n = go_run(bins[name], go_args, gogc, limit)
-            again, again_n = go_run(bins[name], go_args, gogc, limit)
+            go, go_n = go_run(bins[name], go_args, gogc, limit, scale)
+            again, again_n = go_run(bins[name], go_args, gogc, limit, scale)
             goal, trig, within, pairs = compare(go, lox)
             _, _, within_go, pairs_go = compare(go, again)
             pct = lambda xs, f: f"{100 * f(xs):.1f} %" if xs else "n/a"
