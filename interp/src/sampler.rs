@@ -21,7 +21,6 @@ use std::collections::HashMap;
 use gc_arena::{Collect, Finalization, Gc, GcWeak};
 use gclox_gc::Retained;
 
-
 /// The most frames recorded per sample, innermost first.
 pub const MAX_DEPTH: usize = 64;
 
