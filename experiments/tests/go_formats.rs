@@ -98,8 +98,15 @@ fn every_level_one_line_parses_with_gos_formats() {
                     "{name} {pacer}: no pacer end line before {line}"
                 );
                 let caps = formats.gc.captures(line).unwrap();
-                assert_eq!(caps[1].parse::<usize>().unwrap(), gc_lines, "{name} {pacer}");
-                assert!(caps[3].parse::<u32>().unwrap() <= 100, "{name} {pacer}: {line}");
+                assert_eq!(
+                    caps[1].parse::<usize>().unwrap(),
+                    gc_lines,
+                    "{name} {pacer}"
+                );
+                assert!(
+                    caps[3].parse::<u32>().unwrap() <= 100,
+                    "{name} {pacer}: {line}"
+                );
             } else {
                 assert!(
                     formats.pacer_start.is_match(line) || formats.pacer_end.is_match(line),

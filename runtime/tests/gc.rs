@@ -125,7 +125,7 @@ fn memstats_invariants_hold() {
     runtime.collect_full();
     runtime.collect_full();
     let m = runtime.memstats();
-    assert_eq!(runtime.stats().live_objects as u64, m.heap_objects + 2);
+    assert_eq!(runtime.stats().arena_objects as u64, m.heap_objects + 2);
 }
 
 #[test]
@@ -311,9 +311,19 @@ fn a_cycles_steps_sum_to_its_record() {
                 .iter()
                 .filter(|s| s.cycle == record.number)
                 .collect();
-            assert_eq!(steps.len(), record.steps as usize, "cycle {}", record.number);
+            assert_eq!(
+                steps.len(),
+                record.steps as usize,
+                "cycle {}",
+                record.number
+            );
             let summed: std::time::Duration = steps.iter().map(|s| s.end - s.start).sum();
-            assert_eq!(summed, record.pause_total(), "cycle {}: {record:?} {steps:?}", record.number);
+            assert_eq!(
+                summed,
+                record.pause_total(),
+                "cycle {}: {record:?} {steps:?}",
+                record.number
+            );
             assert!(record.start <= steps[0].start && steps.last().unwrap().end <= record.end);
             assert!(record.start <= record.mark_end && record.mark_end <= record.end);
         }
