@@ -1,6 +1,11 @@
 //! `gclox-runtime`: the embedding API. A [`Runtime`] owns one arena (one isolated Lox heap) and
 //! runs programs on it in slices, stepping the collector between slices.
 //!
+//! An embedder depends on it with `default-features = false`: the default `cli` feature is the
+//! `gclox` command line's (clap, rustyline, mimalloc), which the library does not use. Every
+//! type the API's signatures mention is re-exported here (or reachable through the re-exported
+//! [`gclox_gc`] and [`gclox_interp`]).
+//!
 //! ```
 //! use gclox_runtime::{Config, Runtime, sink::Captured};
 //! let out = Captured::new();
