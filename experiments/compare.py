@@ -2,6 +2,9 @@
 """Compare gclox with other Lox interpreters on the same programs.
 
     python3 experiments/compare.py [--rounds N] [--programs DIR] GCLOX OTHER [OTHER ...]
+    python3 experiments/compare.py [--rounds N] DIR GCLOX OTHER [OTHER ...]
+
+(The second form, the programs' directory first, is the same as --programs DIR.)
 
 Each interpreter is a command (quote it if it has arguments). For every .lox program in
 --programs (default: experiments/workloads), the interpreters run one after another, round
@@ -9,16 +12,36 @@ after round (interleaved: A B A B ...), and the script prints, per program, the 
 time, the median peak RSS (from the kernel's rusage of each child), the ratio to gclox, and
 gclox's own pause figures (p99 and max step pause, from `--stats`). Programs whose output
 differs between interpreters are flagged; programs an interpreter fails are marked.
+
+A program's `// prelude: LOX` lines (see experiments/src/workloads.rs) are put in front of it,
+as the Rust tools do: steady_churn.lox gets its LIVE and CHURN that way.
 """
 import argparse
 import os
 import re
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+PRELUDE = re.compile(r"^\s*// prelude: (.*)$", re.MULTILINE)
+
+
+def with_prelude(path, scratch):
+    """`path` itself, or a copy in `scratch` with its prelude directives' code in front."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    prelude = PRELUDE.findall(text)
+    if not prelude:
+        return path
+    copy = os.path.join(scratch, os.path.basename(path))
+    with open(copy, "w", encoding="utf-8") as f:
+        f.write("".join(code + "\n" for code in prelude) + text)
+    return copy
+
 
 PAUSES = re.compile(r"pause p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms")
 
@@ -68,6 +91,15 @@ def main():
     args = ap.parse_args()
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")
+    if os.path.isdir(args.gclox):
+        # The directory-first form: DIR GCLOX OTHER...
+        if len(args.others) < 2:
+            ap.error("after the programs' directory, give gclox and at least one other interpreter")
+        args.programs, args.gclox, args.others = args.gclox, args.others[0], args.others[1:]
+    for command in [args.gclox] + args.others:
+        program = shlex.split(command)[0] if command.strip() else ""
+        if not program or os.path.isdir(program) or shutil.which(program) is None:
+            ap.error(f"'{command}' is not an interpreter that can run (an executable file or on PATH)")
     programs = sorted(
         os.path.join(args.programs, f) for f in os.listdir(args.programs) if f.endswith(".lox")
     )
@@ -82,7 +114,10 @@ def main():
     header += " | gclox p99 ms | gclox max ms | notes |"
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
+    scratch = tempfile.mkdtemp(prefix="gclox-compare-")
     for program in programs:
+        display = os.path.basename(program)
+        program = with_prelude(program, scratch)
         times = {i: [] for i in range(len(interpreters))}
         rss = {i: [] for i in range(len(interpreters))}
         outputs, notes, pauses = {}, [], []
@@ -112,7 +147,7 @@ def main():
         def cell(x, fmt):
             return fmt.format(x) if x is not None else "—"
 
-        row = f"| {os.path.basename(program)} | "
+        row = f"| {display} | "
         row += " | ".join(f"{cell(med[i], '{:.3f}')} | {cell(mem[i], '{:.1f}')}" for i in range(len(interpreters)))
         for i in range(1, len(interpreters)):
             t = med[i] / med[0] if med[i] and med[0] else None

@@ -23,7 +23,7 @@ use std::io::{self, Write};
 use std::rc::Rc;
 
 use gclox_gc::GcMode;
-use gclox_interp::{chunk, compiler, global_names::GlobalNames, LoxError};
+use gclox_interp::{chunk, compiler, global_names::GlobalNames, verify, LoxError};
 use gclox_runtime::{Config, Runtime};
 
 /// `run`: most instructions per program.
@@ -81,7 +81,7 @@ pub fn compile(data: &[u8]) {
 
 /// Verifies a compiled function and every function nested in its constants.
 fn verify_all(function: &chunk::FunctionCode) {
-    if let Err(error) = chunk::verify(function) {
+    if let Err(error) = verify::verify(function) {
         panic!("the compiler emitted code the verifier rejects: {error}");
     }
     for constant in &function.constants {
@@ -186,7 +186,7 @@ pub fn run_checked(config: Config, source: &str) -> Outcome {
     let (mut rt, out) = runtime(config);
     // Objects the arena has that the accounting does not count (the VM's intern table and
     // sample list cells); constant for the runtime's life.
-    let uncounted = rt.stats().live_objects as u64 - rt.memstats().heap_objects;
+    let uncounted = rt.stats().arena_objects as u64 - rt.memstats().heap_objects;
 
     let result = rt.run_source(source);
     match &result {
@@ -210,7 +210,7 @@ pub fn run_checked(config: Config, source: &str) -> Outcome {
     let m = rt.memstats();
     assert_eq!(m.mallocs - m.frees, m.heap_objects, "MemStats: objects");
     assert_eq!(
-        rt.stats().live_objects as u64 - m.heap_objects,
+        rt.stats().arena_objects as u64 - m.heap_objects,
         uncounted,
         "after a full collection, the arena's objects and the accounting's disagree"
     );

@@ -10,8 +10,9 @@
 //! upvalues per function, 255 parameters and arguments, 16-bit jumps, 65 536 globals, and
 //! [`MAX_NESTING`] levels of nested expressions, blocks and functions.
 
-use crate::chunk::{op, operand_bytes, Constant, FunctionCode};
+use crate::chunk::{Constant, FunctionCode};
 use crate::global_names::GlobalNames;
+use crate::opcode::{op, operand_bytes};
 use crate::scanner::{Scanner, Token, TokenKind};
 
 /// How deeply expressions, statements and function bodies may nest. Every level of nesting is

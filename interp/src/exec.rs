@@ -20,13 +20,13 @@ use gc_arena::{
 };
 
 use crate::alloc::{footprint, Reservation};
-use crate::chunk::op;
 use crate::error::LoxError;
 use crate::natives::NativeCx;
 use crate::object::{
     upvalue_close, upvalue_get, upvalue_set, BoundMethod, Class, Closure, Instance, LoxStr, Proto,
     Upvalue, UpvalueCell, UpvalueState,
 };
+use crate::opcode::op;
 use crate::sampler::{FrameKey, MAX_DEPTH};
 use crate::table::{Hint, Table};
 use crate::value::{Kind, Str, Value};
@@ -321,7 +321,7 @@ fn execute_with<'gc>(
     //   (ADD's retry), or to a frame's saved `ip` (saved only at instruction starts, by this
     //   loop: `CallFrame::ip` is crate-private).
     // - Within an instruction, `read_byte!`/`read_short!` read only its operand bytes, as many
-    //   as `chunk::verify` accounted for, which it checked lie inside the code.
+    //   as `verify::verify` accounted for, which it checked lie inside the code.
     macro_rules! read_byte {
         () => {{
             debug_assert!(ip < code.len());
@@ -363,7 +363,7 @@ fn execute_with<'gc>(
     //   loop (the script's, at the bottom), and the room never shrinks (`vm.stack_room` keeps
     //   it between slices; `Vm::stack`, `frames` and `stack_room` are crate-private).
     // - Depth: at each dispatch `*sp == base + depth`, where `depth` is the verified depth of
-    //   the instruction at `ip` (`chunk::verify`, point 4). It holds at a frame's first
+    //   the instruction at `ip` (`verify::verify`, point 4). It holds at a frame's first
     //   instruction (`base` is the callee's slot, the arity equals the argument count) and
     //   each arm below changes `sp` exactly as `chunk::stack_effect` says (a call's frame
     //   returns its result in the callee's slot, a native or a class without `init` leaves it
@@ -819,8 +819,8 @@ fn execute_with<'gc>(
             other => {
                 debug_assert!(false, "unknown opcode {other}");
                 // SAFETY: dispatch reads the byte at an instruction start (see `read_byte!`),
-                // and `chunk::verify` checked that every instruction starts with a known
-                // opcode, all of which (`chunk::op`, 0..=LAST) have an arm above. Telling
+                // and `verify::verify` checked that every instruction starts with a known
+                // opcode, all of which (`opcode::op`, 0..=LAST) have an arm above. Telling
                 // the compiler so drops the jump table's range check from every dispatch.
                 #[allow(unsafe_code)]
                 unsafe {

@@ -35,6 +35,11 @@ impl GlobalNames {
         &self.names[usize::from(slot)]
     }
 
+    /// The name of a slot, or `None` for a slot not assigned.
+    pub fn get(&self, slot: u16) -> Option<&str> {
+        self.names.get(usize::from(slot)).map(|name| &**name)
+    }
+
     /// The number of slots assigned so far.
     pub fn len(&self) -> usize {
         self.names.len()

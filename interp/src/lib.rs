@@ -1,9 +1,10 @@
 //! `gclox-interp`: the Lox language on a gc-arena heap.
 //!
 //! Data flows one way: source text → [`scanner`] tokens → [`compiler`] bytecode
-//! ([`chunk::FunctionCode`], host data) → [`load`] arena prototypes → [`exec`] slices of
+//! ([`chunk::FunctionCode`], host data; instructions in [`opcode`], listed by [`disasm`]) →
+//! [`load`] (checked by [`verify`]) arena prototypes → [`exec`] slices of
 //! execution on the [`vm::Vm`] root. Every runtime object is allocated through
-//! [`alloc::Allocator::alloc`].
+//! [`vm::Env::alloc`], which charges its footprint to [`alloc::Allocator`].
 
 // `unsafe` is denied except where a measured hot path needs it; each such block is allowed
 // locally and argues its safety (see `exec.rs`).
@@ -12,6 +13,7 @@
 pub mod alloc;
 pub mod chunk;
 pub mod compiler;
+pub mod disasm;
 pub mod error;
 pub mod exec;
 pub mod global_names;
@@ -20,11 +22,13 @@ pub mod intern;
 pub mod load;
 pub mod natives;
 pub mod object;
+pub mod opcode;
 pub mod profile;
 pub mod sampler;
 pub mod scanner;
 pub mod table;
 pub mod value;
+pub mod verify;
 pub mod vm;
 
 pub use error::LoxError;
@@ -42,10 +46,28 @@ pub fn load_program<'gc>(
     vm: &mut Vm<'gc>,
     source: &str,
 ) -> Result<(), LoxError> {
+    let code = compile_program(vm, source)?;
+    load_compiled(mc, vm, &code)
+}
+
+/// Compiles `source` against `vm`'s global slots (assigning slots to new globals) without
+/// loading it: the first half of [`load_program`], for a host that also wants the code (to
+/// disassemble it, see [`disasm`]).
+pub fn compile_program(vm: &mut Vm<'_>, source: &str) -> Result<chunk::FunctionCode, LoxError> {
     let code = compiler::compile(source, &mut vm.env.global_names).map_err(LoxError::Compile)?;
     vm.sync_globals();
-    let script = load::load_script(mc, &mut vm.env, &code)
-        .map_err(|error| LoxError::Compile(vec![error]))?;
+    Ok(code)
+}
+
+/// Verifies and loads code from [`compile_program`] (on the same `vm`) as the program `vm`
+/// runs next: the second half of [`load_program`].
+pub fn load_compiled<'gc>(
+    mc: &Mutation<'gc>,
+    vm: &mut Vm<'gc>,
+    code: &chunk::FunctionCode,
+) -> Result<(), LoxError> {
+    let script =
+        load::load_script(mc, &mut vm.env, code).map_err(|error| LoxError::Compile(vec![error]))?;
     vm.reset();
     vm.stack.push(Value::closure(script));
     vm.frames.push(vm::CallFrame {

@@ -1,12 +1,13 @@
 //! Host-side compiled code → arena prototypes: interns names and string constants and
 //! allocates one [`Proto`] per function, innermost first. Each function's code is verified
-//! ([`crate::chunk::verify`]) before it becomes a prototype.
+//! ([`crate::verify::verify`]) before it becomes a prototype.
 
 use gc_arena::{Gc, Mutation};
 
-use crate::chunk::{verify, Constant, FunctionCode};
+use crate::chunk::{Constant, FunctionCode};
 use crate::object::{Closure, Proto};
 use crate::value::Value;
+use crate::verify::verify;
 use crate::vm::Env;
 
 /// Loads a compiled function and everything it contains. Fails (an internal error: the

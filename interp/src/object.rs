@@ -91,7 +91,7 @@ pub struct Proto<'gc> {
     #[collect(require_static)]
     pub upvalue_names: Box<[Box<str>]>,
     #[collect(require_static)]
-    pub code: crate::chunk::VerifiedCode,
+    pub code: crate::verify::VerifiedCode,
     /// One inline-cache slot per code byte (used at property and method instructions): the
     /// table position found there last time. See `table.rs`.
     #[collect(require_static)]

@@ -9,7 +9,7 @@
 //! The first [`INLINE`] entries live inside the table itself, so inside the instance or class
 //! object: an instance with up to four fields is one allocation, not two. That halves what the
 //! sweep frees per such instance and keeps what marking reads in the object's own block. The
-//! next [`CHUNK`] entries share one [`Spill`] allocation with the (rare) rest and the index, so
+//! next [`CHUNK`] entries share one `Spill` allocation with the (rare) rest and the index, so
 //! an instance with up to `INLINE + CHUNK` fields is still two allocations, as when all entries
 //! were in one buffer. The table is `repr(C)` with the spill pointer first: freeing a dead
 //! instance reads only that pointer, in the same cache line as gc-arena's object header.

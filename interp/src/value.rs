@@ -3,9 +3,9 @@
 //! # Encoding
 //!
 //! A value is the bit pattern of an `f64`. Patterns whose top 13 bits are all set (sign,
-//! exponent, quiet bit) — [`TAGGED`] — are never numbers here, because every NaN a [`Value`]
+//! exponent, quiet bit) — `TAGGED` — are never numbers here, because every NaN a [`Value`]
 //! holds is the canonical positive NaN ([`Value::number`] replaces any other). In a tagged
-//! pattern bits 48–50 hold a [`Tag`] and bits 0–47 its payload: the address of an arena object,
+//! pattern bits 48–50 hold a `Tag` and bits 0–47 its payload: the address of an arena object,
 //! or (tag 0) which immediate it is — `nil`, `false`, `true`.
 //!
 //! # Why
@@ -16,14 +16,14 @@
 //!
 //! # Safety of the object pointers
 //!
-//! An object pattern is made only by [`Value::object`] from a `Gc<'gc, T>` of the type its tag
+//! An object pattern is made only by `Value::object` from a `Gc<'gc, T>` of the type its tag
 //! names, and the bits are private: no other code can forge one (numbers cannot collide, see
 //! above). A `Value<'gc>` carries the arena's `'gc` brand, so it is reachable only within the
 //! arena's mutation, where nothing is collected, or from the arena's traced state, which
 //! [`Collect`] below traces exactly like the `Gc` it came from. So decoding the address back
 //! into that `Gc` ([`Value::kind`]) yields a pointer to a live object of the right type — the
 //! contract of `Gc::from_ptr`. Addresses must fit in 48 bits (user-space addresses do on
-//! x86-64 and on aarch64 with 48-bit virtual addresses); [`Value::object`] checks it.
+//! x86-64 and on aarch64 with 48-bit virtual addresses); `Value::object` checks it.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -210,7 +210,7 @@ impl<'gc> Value<'gc> {
         const NATIVE: u64 = Tag::Native as u64;
         const CLASS: u64 = Tag::Class as u64;
         const INSTANCE: u64 = Tag::Instance as u64;
-        // SAFETY (every `gc` call): the tag just read names the type asked for.
+        // SAFETY: for every `gc` call below, the tag just read names the type asked for.
         unsafe {
             match self.tag() {
                 IMMEDIATE => match self.bits {

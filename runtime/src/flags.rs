@@ -1,5 +1,6 @@
 //! The command line: every flag, its environment variable, and the value parsers.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -8,13 +9,15 @@ use gclox_gc::{GcConfig, GcMode, PacerKind};
 use gclox_interp::VmConfig;
 use gclox_runtime::Config;
 
-/// gclox: a Lox interpreter whose every value lives in a gc-arena tracing-GC arena.
+/// gclox: a Lox interpreter whose every value lives in a gc-arena tracing-GC arena
 ///
 /// Runs SCRIPT, or starts an interactive REPL when no script is given.
 /// Exit codes: 0 ok, 64 usage error, 65 compile error, 70 runtime error, 74 unreadable file.
 /// Sizes take Go's units: B, KiB, MiB, GiB, TiB (e.g. 64MiB); a bare number is bytes.
+// No `about`: clap then takes both `-h`'s summary and `--help`'s text from this comment, so
+// the two open alike (`about` alone would take the crate's description instead).
 #[derive(Parser, Debug)]
-#[command(name = "gclox", version, about, long_about)]
+#[command(name = "gclox", version)]
 pub struct Cli {
     /// The Lox script to run. Without it, gclox starts a REPL.
     pub script: Option<PathBuf>,
@@ -67,8 +70,8 @@ pub struct Cli {
           default_value = "1024", value_parser = parse_step_budget)]
     pub gc_step_budget: StepBudget,
 
-    /// Print one line per collection cycle on stderr in Go's gctrace shape; `--gctrace=2` adds
-    /// a detail line per cycle.
+    /// Print one line per collection cycle on stderr in Go's gctrace shape; `--gctrace 2` (or
+    /// `--gctrace=2`) adds a detail line per cycle. A script named 0, 1 or 2 runs as `./2`.
     #[arg(long, env = "GCLOX_GCTRACE", value_name = "LEVEL", num_args = 0..=1,
           default_value = "0", default_missing_value = "1", require_equals = true,
           value_parser = clap::value_parser!(u8).range(0..=2))]
@@ -149,6 +152,11 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     pub trace_max_events: usize,
 
+    /// Print each function's bytecode on stdout before the script runs, in the format of
+    /// clox's DEBUG_PRINT_CODE (functions as they finish compiling, the script last).
+    #[arg(long)]
+    pub print_code: bool,
+
     /// Stop the script with "Instruction limit exceeded." after this many instructions.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_instructions: Option<u64>,
@@ -208,6 +216,57 @@ impl Cli {
             timeout: self.timeout,
             leak_report_on_memlimit: self.leak_report_on_memlimit,
         }
+    }
+}
+
+/// The command line with `--gctrace LEVEL` joined into `--gctrace=LEVEL` when LEVEL is 0, 1
+/// or 2. clap cannot take an optional value after a space without also taking the script in
+/// `gclox --gctrace script.lox` as the value, so the flag requires `=` and this rewrite lets
+/// the space form through for exactly the values a level can have. Arguments after `--` are
+/// left alone.
+pub fn join_gctrace_level(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut out: Vec<OsString> = Vec::new();
+    let mut args = args.into_iter().peekable();
+    while let Some(arg) = args.next() {
+        if arg == "--" {
+            out.push(arg);
+            out.extend(args);
+            break;
+        }
+        let level = args
+            .peek()
+            .filter(|next| ["0", "1", "2"].iter().any(|l| *next == l))
+            .cloned();
+        match level {
+            Some(level) if arg == "--gctrace" => {
+                args.next();
+                let mut joined = OsString::from("--gctrace=");
+                joined.push(level);
+                out.push(joined);
+            }
+            _ => out.push(arg),
+        }
+    }
+    out
+}
+
+/// A usage error as one line: clap's message, its "did you mean" suggestion when it has one
+/// (a misspelled flag), and where to look for help.
+pub fn usage_error(err: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue};
+    let rendered = err.to_string();
+    let first = rendered.lines().next().unwrap_or("invalid arguments");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let suggestion = [ContextKind::SuggestedArg, ContextKind::SuggestedValue]
+        .into_iter()
+        .find_map(|kind| match err.get(kind) {
+            Some(ContextValue::String(s)) => Some(s.clone()),
+            Some(ContextValue::Strings(v)) if !v.is_empty() => Some(v.join("' or '")),
+            _ => None,
+        });
+    match suggestion {
+        Some(s) => format!("gclox: {first}; did you mean '{s}'? (try 'gclox --help')"),
+        None => format!("gclox: {first} (try 'gclox --help')"),
     }
 }
 
@@ -339,6 +398,41 @@ mod tests {
         assert!(parse_step_budget("0").is_err());
         assert!(parse_step_budget("0us").is_err());
         assert!(parse_step_budget("fast").is_err());
+    }
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        let args = std::iter::once("gclox")
+            .chain(args.iter().copied())
+            .map(OsString::from);
+        Cli::try_parse_from(join_gctrace_level(args))
+    }
+
+    #[test]
+    fn gctrace_takes_a_level_with_or_without_equals_and_leaves_the_script_alone() {
+        let cli = parse(&["--gctrace", "2", "x.lox"]).expect("parses");
+        assert_eq!((cli.gctrace, cli.script), (2, Some(PathBuf::from("x.lox"))));
+        assert_eq!(parse(&["--gctrace=2"]).expect("parses").gctrace, 2);
+        let cli = parse(&["--gctrace", "x.lox"]).expect("parses");
+        assert_eq!((cli.gctrace, cli.script), (1, Some(PathBuf::from("x.lox"))));
+        let cli = parse(&["--gctrace", "--stats", "x.lox"]).expect("parses");
+        assert_eq!((cli.gctrace, cli.stats), (1, true));
+        assert_eq!(parse(&[]).expect("parses").gctrace, 0);
+        // Not a level: stays the script, and `--` ends the rewriting.
+        let cli = parse(&["--gctrace", "3"]).expect("parses");
+        assert_eq!((cli.gctrace, cli.script), (1, Some(PathBuf::from("3"))));
+        let cli = parse(&["--gctrace", "--", "2"]).expect("parses");
+        assert_eq!((cli.gctrace, cli.script), (1, Some(PathBuf::from("2"))));
+    }
+
+    #[test]
+    fn a_misspelled_flag_gets_a_suggestion() {
+        let err = parse(&["--gctrce", "x.lox"]).expect_err("unknown flag");
+        let message = usage_error(&err);
+        assert!(message.contains("'--gctrce'"), "{message}");
+        assert!(message.contains("did you mean '--gctrace'?"), "{message}");
+        assert!(!message.contains('\n'), "{message}");
+        let err = parse(&["--max-heap", "lots"]).expect_err("bad size");
+        assert!(!usage_error(&err).contains("did you mean"));
     }
 
     #[test]

@@ -1,12 +1,68 @@
 //! `gclox-runtime`: the embedding API. A [`Runtime`] owns one arena (one isolated Lox heap) and
 //! runs programs on it in slices, stepping the collector between slices.
 //!
+//! An embedder depends on it with `default-features = false`: the default `cli` feature is the
+//! `gclox` command line's (clap, rustyline, mimalloc), which the library does not use. Every
+//! type the API's signatures mention is re-exported here (or reachable through the re-exported
+//! [`gclox_gc`] and [`gclox_interp`]).
+//!
 //! ```
 //! use gclox_runtime::{Config, Runtime, sink::Captured};
 //! let out = Captured::new();
 //! let mut rt = Runtime::new(Config::default(), out.writer());
 //! rt.run_source("var a = 1; print a + 1;").unwrap();
 //! assert_eq!(out.text(), "2\n");
+//! ```
+//!
+//! Limits, gctrace into the embedder's own log, Go's MemStats, and an interrupt from another
+//! thread:
+//!
+//! ```
+//! use std::{cell::RefCell, rc::Rc, time::Duration};
+//! use gclox_runtime::{sink, Config, LoxError, Runtime};
+//!
+//! let mut config = Config::default();
+//! config.max_instructions = Some(5_000_000); // per run_source
+//! config.timeout = Some(Duration::from_secs(10)); // per run_source
+//! config.gc.max_heap = Some(256 << 20); // hard limit: "Out of memory." past it
+//! config.gc.min_heap = Some(256 << 10); // small heap goals, so this short run collects
+//! let out = sink::Captured::new();
+//! let mut rt = Runtime::new(config.clone(), out.writer());
+//!
+//! // gctrace level 1 (one line per cycle, Go's format) to a callback instead of stderr.
+//! let log = Rc::new(RefCell::new(Vec::<String>::new()));
+//! let lines = log.clone();
+//! rt.set_gctrace(1, false, sink::lines(move |l| lines.borrow_mut().push(l.to_string())));
+//!
+//! rt.run_source("class P {} var p; for (var i = 0; i < 20000; i = i + 1) p = P(); print i;")
+//!     .unwrap_err(); // `i` is out of scope: a runtime error, and the heap lives on
+//! rt.run_source("var n = 0; for (var i = 0; i < 20000; i = i + 1) { p = P(); n = n + 1; } print n;")
+//!     .unwrap();
+//! assert_eq!(out.text(), "20000\n");
+//! assert!(!log.borrow().is_empty() && log.borrow().iter().all(|l| l.starts_with("gc ")));
+//!
+//! // An endless loop stops at the instruction limit.
+//! let err = rt.run_source("while (true) {}").unwrap_err();
+//! assert!(matches!(&err, LoxError::Runtime { message, .. }
+//!     if message == "Instruction limit exceeded."));
+//!
+//! // Go's MemStats: the same counters gctrace reports from.
+//! let m = rt.memstats();
+//! assert_eq!(m.heap_objects, m.mallocs - m.frees);
+//! let stats = rt.stats();
+//! assert_eq!(stats.live_objects, stats.allocated_objects - stats.freed_objects);
+//!
+//! // Another thread stops a script (that would otherwise run for ever) at its next slice.
+//! config.max_instructions = None;
+//! let mut rt = Runtime::new(config, sink::Captured::new().writer());
+//! let handle = rt.interrupt_handle(); // Send + Sync + Clone
+//! let stopper = std::thread::spawn(move || {
+//!     std::thread::sleep(Duration::from_millis(20));
+//!     handle.interrupt();
+//! });
+//! let err = rt.run_source("while (true) {}").unwrap_err();
+//! stopper.join().unwrap();
+//! assert!(err.to_string().starts_with("Interrupted.\n"));
 //! ```
 
 #![forbid(unsafe_code)]
@@ -23,10 +79,21 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gc_arena::Rootable;
-use gclox_gc::{CycleRecord, GcConfig, GcTotals, Heap, MemStats, Telemetry};
-use gclox_interp::{load_program, run_slice, LoxError, SliceEnd, Vm, VmConfig};
+use gclox_gc::{Heap, Telemetry};
+use gclox_interp::{compile_program, load_compiled, run_slice, SliceEnd, Vm};
 
 pub use gclox_interp::error::{EXIT_COMPILE_ERROR, EXIT_RUNTIME_ERROR};
+
+// Everything a public signature here mentions can be named through this crate, so an embedder
+// depends on `gclox-runtime` alone. The most used types by name; the rest through the crates.
+/// The collector crate: pacers, telemetry, profiles, snapshots (`gclox_runtime::gclox_gc::…`).
+pub use gclox_gc;
+pub use gclox_gc::{
+    CycleRecord, GcConfig, GcMode, GcTotals, MemStats, MemoryProbe, Monitor, PacerKind, StepRecord,
+};
+/// The language crate: compiler, bytecode, disassembler, VM (`gclox_runtime::gclox_interp::…`).
+pub use gclox_interp;
+pub use gclox_interp::{LoxError, VmConfig};
 
 /// The arena root type of a runtime: the whole VM.
 pub type VmRoot = Rootable![Vm<'_>];
@@ -77,15 +144,27 @@ impl InterruptHandle {
     }
 }
 
-/// Counters describing a runtime's heap right now.
+/// Counters describing a runtime's heap right now. The object and byte counts all come from
+/// the runtime's accounting of script objects (the same figures as [`MemStats`]), so
+/// `live_objects == allocated_objects - freed_objects` and `live_bytes <= allocated_bytes`
+/// always hold.
 #[derive(Debug, Clone, Default)]
 pub struct HeapStats {
-    /// Live gc-arena objects (allocated, not yet freed).
-    pub live_objects: usize,
-    /// Script objects allocated since the runtime started.
+    /// Script objects live now: allocated and not yet freed (MemStats' `heap_objects`).
+    pub live_objects: u64,
+    /// Bytes of live script objects (MemStats' `heap_alloc`).
+    pub live_bytes: u64,
+    /// Script objects allocated since the runtime started (MemStats' `mallocs`).
     pub allocated_objects: u64,
-    /// Bytes of script objects allocated since the runtime started.
+    /// Script objects freed since the runtime started (MemStats' `frees`).
+    pub freed_objects: u64,
+    /// Bytes of script objects allocated since the runtime started (MemStats' `total_alloc`).
     pub allocated_bytes: u64,
+    /// Objects in the gc-arena by gc-arena's own count: the live script objects plus the few
+    /// the VM makes for itself (its intern table and profiler sample list cells), and, for one
+    /// cycle after they die, objects a weak table still pointed at. A cross-check of the
+    /// accounting, not a figure of the script's heap.
+    pub arena_objects: usize,
     /// Interned strings currently in the intern table.
     pub interned_strings: usize,
     /// Collector totals (cycles, steps, pause time).
@@ -103,6 +182,8 @@ pub struct Runtime {
     memlimit_reported: bool,
     /// MMU at fixed windows, fed with every collector call's interval ([`Runtime::track_mmu`]).
     mmu: Option<gclox_gc::mmu::OnlineMmu>,
+    /// List each program's bytecode on the output before running it ([`Runtime::set_print_code`]).
+    print_code: bool,
 }
 
 impl Runtime {
@@ -125,7 +206,15 @@ impl Runtime {
             reports: Box::new(std::io::stderr()),
             memlimit_reported: false,
             mmu: None,
+            print_code: false,
         }
+    }
+
+    /// With `on`, every program [`Runtime::run_source`] compiles is listed on the output
+    /// (before it runs, function by function, as clox's `DEBUG_PRINT_CODE` does; see
+    /// `gclox_interp::disasm`).
+    pub fn set_print_code(&mut self, on: bool) {
+        self.print_code = on;
     }
 
     /// Sends leak reports (requested by `__leakreport()` or the soft-limit trigger) to `out`
@@ -153,8 +242,16 @@ impl Runtime {
     /// Compiles and runs `source` to completion. Globals persist across calls, so a REPL runs
     /// each line through this.
     pub fn run_source(&mut self, source: &str) -> Result<(), LoxError> {
-        self.heap
-            .mutate_root(|mc, vm| load_program(mc, vm, source))?;
+        let print_code = self.print_code;
+        self.heap.mutate_root(|mc, vm| {
+            let code = compile_program(vm, source)?;
+            if print_code {
+                let listing =
+                    gclox_interp::disasm::disassemble_program(&code, &vm.env.global_names);
+                let _ = vm.env.out.write_all(listing.as_bytes());
+            }
+            load_compiled(mc, vm, &code)
+        })?;
         let result = self.run_loaded();
         self.flush_output();
         result
@@ -437,9 +534,12 @@ impl Runtime {
     pub fn stats(&self) -> HeapStats {
         let accounting = self.heap.accounting();
         HeapStats {
-            live_objects: self.heap.arena_objects(),
+            live_objects: accounting.live_objects(),
+            live_bytes: accounting.live_bytes(),
             allocated_objects: accounting.mallocs(),
+            freed_objects: accounting.frees(),
             allocated_bytes: accounting.total_alloc(),
+            arena_objects: self.heap.arena_objects(),
             interned_strings: self.heap.mutate(|_, vm| vm.env.strings.borrow().len()),
             gc: self.heap.totals().clone(),
         }

@@ -42,7 +42,7 @@ fn main() -> ExitCode {
     if args.get(1).map(String::as_str) == Some("report") {
         return ExitCode::from(report_cmd::main(args[2..].to_vec()));
     }
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(flags::join_gctrace_level(std::env::args_os())) {
         Ok(cli) => cli,
         Err(err) => {
             use clap::error::ErrorKind;
@@ -53,9 +53,7 @@ fn main() -> ExitCode {
                 let _ = err.print();
                 return ExitCode::SUCCESS;
             }
-            let rendered = err.to_string();
-            let first = rendered.lines().next().unwrap_or("invalid arguments");
-            eprintln!("gclox: {first} (try 'gclox --help')");
+            eprintln!("{}", flags::usage_error(&err));
             return ExitCode::from(EXIT_USAGE);
         }
     };
@@ -85,6 +83,7 @@ fn new_runtime(cli: &Cli) -> Runtime {
         runtime.set_memory_probe(gclox_runtime::rss::resident_probe());
     }
     runtime.set_gctrace(cli.gctrace, cli.gcpacertrace, Box::new(std::io::stderr()));
+    runtime.set_print_code(cli.print_code);
     runtime
 }
 

@@ -31,7 +31,9 @@ pub fn purge_delay_ms() -> i64 {
     #[allow(unsafe_code)]
     // SAFETY: `mi_option_get` reads an integer from mimalloc's option table, valid at any time.
     let value = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
-    value as i64
+    // A C `long`: i64 here, i32 on some targets, so the conversion is not always a no-op.
+    #[allow(clippy::useless_conversion)]
+    i64::from(value)
 }
 
 #[cfg(test)]

@@ -275,3 +275,44 @@ fn max_heap_flag_fails_a_growing_script_with_out_of_memory() {
     assert!(stderr.starts_with("Out of memory.\n"), "{stderr}");
     assert!(stderr.ends_with("[line 3] in script\n"), "{stderr}");
 }
+
+#[test]
+fn short_and_long_help_open_alike() {
+    let first = |flag: &str| {
+        let out = gclox().arg(flag).output().expect("runs");
+        assert_eq!(out.status.code(), Some(0));
+        text(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let short = first("-h");
+    assert!(short.starts_with("gclox: a Lox interpreter"), "{short}");
+    assert_eq!(short, first("--help"));
+}
+
+#[test]
+fn gctrace_level_after_a_space_and_suggestions_for_typos() {
+    let program = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/cycles/ring.lox");
+    let out = gclox()
+        .args(["--gctrace", "2"])
+        .arg(&program)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    // Level 2 adds a detail line (`gc N: steps …`) per cycle to level 1's `gc N @…` line.
+    assert!(stderr.lines().any(|l| l.contains(" @")), "{stderr}");
+    assert!(stderr.lines().any(|l| l.contains(": steps ")), "{stderr}");
+
+    let out = gclox()
+        .arg("--gctrce")
+        .arg(&program)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(64));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("did you mean '--gctrace'?"), "{stderr}");
+}

@@ -125,7 +125,7 @@ fn memstats_invariants_hold() {
     runtime.collect_full();
     runtime.collect_full();
     let m = runtime.memstats();
-    assert_eq!(runtime.stats().live_objects as u64, m.heap_objects + 2);
+    assert_eq!(runtime.stats().arena_objects as u64, m.heap_objects + 2);
 }
 
 #[test]

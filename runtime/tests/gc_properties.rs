@@ -396,7 +396,7 @@ fn check(seed: u64) -> Tally {
     rt.run_source("").unwrap();
     collect(&mut rt);
     let baseline = rt.memstats().heap_objects;
-    let uncounted = rt.stats().live_objects as u64 - baseline;
+    let uncounted = rt.stats().arena_objects as u64 - baseline;
     assert_eq!(count_kind(&rt, "Instance"), 0, "{}", context());
 
     for piece in &case.body {
@@ -425,7 +425,7 @@ fn check(seed: u64) -> Tally {
         context()
     );
     assert_eq!(
-        rt.stats().live_objects as u64 - m.heap_objects,
+        rt.stats().arena_objects as u64 - m.heap_objects,
         uncounted,
         "arena and accounting disagree; {}",
         context()
