@@ -88,8 +88,11 @@ pub struct OpInfo {
     pub byte: u8,
     /// clox's name for the instructions clox has (`OP_CONSTANT`); fused ones get their own.
     pub name: &'static str,
+    /// The operands after the opcode byte.
     pub layout: Layout,
+    /// What it pops, peeks and pushes (the verifier's depth walk).
     pub effect: Effect,
+    /// Where execution goes next (the verifier's control flow, the fall-through check).
     pub flow: Flow,
 }
 
