@@ -60,7 +60,7 @@ pub fn run_slice<'gc>(
         Ok(end) => Ok(end),
         Err(message) => {
             let trace = stack_trace(vm, false);
-            vm.reset();
+            vm.reset(mc);
             Err(LoxError::Runtime { message, trace })
         }
     }

@@ -68,7 +68,7 @@ pub fn load_compiled<'gc>(
 ) -> Result<(), LoxError> {
     let script =
         load::load_script(mc, &mut vm.env, code).map_err(|error| LoxError::Compile(vec![error]))?;
-    vm.reset();
+    vm.reset(mc);
     vm.stack.push(Value::closure(script));
     vm.frames.push(vm::CallFrame {
         closure: script,

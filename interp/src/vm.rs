@@ -303,18 +303,26 @@ impl<'gc> Vm<'gc> {
         }
     }
 
-    /// Drops all execution state (after a runtime error), keeping globals and strings.
-    pub fn reset(&mut self) {
+    /// Drops all execution state (after a runtime error), keeping globals and strings. Open
+    /// upvalues are closed first, with their variables' last values: a closure that escaped
+    /// (into a global, in the REPL) keeps its own copy, as it would had the scope ended
+    /// normally, and never reads or writes a stack slot a later statement reuses.
+    pub fn reset(&mut self, mc: &Mutation<'gc>) {
+        for upvalue in self.open_upvalues.drain(..) {
+            if let crate::object::UpvalueState::Open(slot) = upvalue.state.get() {
+                let value = self.stack.get(slot).copied().unwrap_or(Value::NIL);
+                crate::object::upvalue_close(mc, upvalue, value);
+            }
+        }
         self.stack.clear();
         self.frames.clear();
-        self.open_upvalues.clear();
     }
 
     /// Ends the running program with a runtime error at its current instruction (the host's
     /// way to fail it, e.g. `Out of memory.`): builds the stack trace, then resets.
-    pub fn fail(&mut self, message: &str) -> crate::LoxError {
+    pub fn fail(&mut self, mc: &Mutation<'gc>, message: &str) -> crate::LoxError {
         let trace = crate::exec::stack_trace(self, true);
-        self.reset();
+        self.reset(mc);
         crate::LoxError::Runtime {
             message: message.to_string(),
             trace,

@@ -361,7 +361,7 @@ impl Runtime {
     /// the execution trace as an instant event).
     fn fail(&mut self, message: &'static str) -> LoxError {
         self.heap.trace_event(message);
-        self.heap.mutate_root(|_, vm| vm.fail(message))
+        self.heap.mutate_root(|mc, vm| vm.fail(mc, message))
     }
 
     /// A `Send + Sync` handle that reads this runtime's latest heap statistics from any thread
