@@ -31,8 +31,10 @@ fn a_failed_statement_closes_the_upvalues_it_opened() {
 #[test]
 fn a_limit_hit_closes_the_upvalues_too() {
     let out = Captured::new();
-    let mut config = Config::default();
-    config.max_instructions = Some(200);
+    let config = Config {
+        max_instructions: Some(200),
+        ..Config::default()
+    };
     let mut runtime = Runtime::new(config, out.writer());
     let first = runtime.run_source(
         r#"var get; { var a = "kept"; fun g() { return a; } get = g; while (true) {} }"#,
