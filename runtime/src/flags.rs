@@ -309,8 +309,17 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "h" => n * 3600.0,
         _ => return Err(format!("'{s}' needs a unit: us, ms, s, m or h")),
     };
-    Duration::try_from_secs_f64(seconds).map_err(|_| format!("'{s}' is out of range"))
+    let d = Duration::try_from_secs_f64(seconds).map_err(|_| format!("'{s}' is out of range"))?;
+    // Every duration flag is added to the clock somewhere (a deadline, the next sample): a
+    // year is far beyond any run and far below what `Instant` can hold.
+    if d > MAX_DURATION {
+        return Err(format!("'{s}' is out of range (at most a year)"));
+    }
+    Ok(d)
 }
+
+/// The longest duration a flag takes.
+const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// A duration as [`parse_duration`] reads it, which must not be zero.
 pub fn parse_positive_duration(s: &str) -> Result<Duration, String> {
@@ -382,6 +391,8 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert!(parse_duration("10").is_err());
         assert!(parse_duration("1e999s").is_err());
+        assert!(parse_duration("2600000000000000h").is_err());
+        assert!(parse_duration("8760h").is_ok());
         assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
         assert!(parse_positive_duration("0s").is_err());
         assert!(parse_positive_duration("0.0000000001ms").is_err());

@@ -316,3 +316,33 @@ fn gctrace_level_after_a_space_and_suggestions_for_typos() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("did you mean '--gctrace'?"), "{stderr}");
 }
+
+/// A duration flag too large for the clock is a usage error, not a panic in the thread that
+/// would add it to `Instant::now()` (issue #15, row D).
+#[test]
+fn huge_durations_are_usage_errors() {
+    let script = temp_script("huge_duration.lox", "print 1;");
+    let csv = std::env::temp_dir().join("gclox-huge-duration.csv");
+    for flags in [
+        vec![
+            "--memstats-csv",
+            csv.to_str().unwrap(),
+            "--memstats-interval",
+            "2600000000000000h",
+        ],
+        vec!["--timeout", "2600000000000000h"],
+    ] {
+        let out = gclox().args(&flags).arg(&script).output().expect("runs");
+        assert_eq!(
+            out.status.code(),
+            Some(64),
+            "{flags:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains("out of range"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+}
