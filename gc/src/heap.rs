@@ -5,10 +5,14 @@
 //!
 //! - Collection happens only inside [`Heap::step`] and [`Heap::collect_full`], never inside
 //!   [`Heap::mutate_root`]: the mutator sees a heap that does not move under it during a slice.
-//! - Every cycle passes through finalization exactly once: when the gray queue runs dry the
-//!   root's [`HeapRoot::finalize`] runs (weak tables are pruned there) and only then does
-//!   sweeping start. No code path calls gc-arena's `collect_debt`, or `finish_cycle` from the
+//! - Every cycle passes through finalization, and sweeping starts only when it is complete:
+//!   when the gray queue runs dry the root's [`HeapRoot::finalize`] runs with a work budget
+//!   (weak tables are pruned there, a part per step; the program may run in between, and its
+//!   barriers may send marking back to work first), and the step in which it reports done
+//!   starts sweeping. No code path calls gc-arena's `collect_debt`, or `finish_cycle` from the
 //!   marking phase, which would sweep without finalizing.
+//! - Objects allocated while marking are marked at once when the policy allocates black
+//!   (go119, go117: the interpreter's allocation entry point applies it).
 //! - A step never crosses a cycle boundary: the step that finishes sweeping ends there, and the
 //!   next cycle starts in a later step. That keeps one [`CycleRecord`] per cycle exact.
 //! - gc-arena's own pacing is neutralised: its debt is set to exactly the work the pacer asks
