@@ -110,6 +110,13 @@ pub struct Retained {
     pub objects: u64,
 }
 
+impl std::ops::AddAssign for Retained {
+    fn add_assign(&mut self, other: Retained) {
+        self.bytes += other.bytes;
+        self.objects += other.objects;
+    }
+}
+
 /// While alive, collects [`note_freed`] reports on this thread; when dropped, adds them to one
 /// heap's accounting. Scopes nest: an inner scope's frees go to the inner heap only.
 pub struct FreeScope {

@@ -494,6 +494,9 @@ where
     /// Whether the GC CPU limiter holds collection back now; accounts the time since it last
     /// asked.
     fn cpu_limited(&mut self) -> bool {
+        if !self.pacer.limits_cpu() {
+            return false;
+        }
         let now = Instant::now();
         let wall = now - self.limiter_at;
         let collector = std::mem::take(&mut self.collector_since_limiter).min(wall);
@@ -547,8 +550,7 @@ where
             .mark_debt()
             .expect("called right after marking completed");
         let step = marked.finalize(|fc, root| root.finalize(fc, start, budget));
-        self.retained.bytes += step.retained.bytes;
-        self.retained.objects += step.retained.objects;
+        self.retained += step.retained;
         if let Some(cycle) = self.current.as_mut() {
             cycle.entries_pruned += step.work;
         }
@@ -625,8 +627,7 @@ where
                 .expect("finish_marking outside sweeping always ends fully marked");
             let step = marked.finalize(|fc, root| root.finalize(fc, start, u64::MAX));
             debug_assert!(step.done, "an unbounded finalization completes");
-            self.retained.bytes += step.retained.bytes;
-            self.retained.objects += step.retained.objects;
+            self.retained += step.retained;
             self.start_sweeping();
         }
         let sweep_began = Instant::now();

@@ -343,9 +343,7 @@ impl<'gc> HeapRoot<'gc> for Vm<'gc> {
         let mut retained = Retained::default();
         if pruned.done {
             if let Some(tracker) = self.env.sampling {
-                let sampled = tracker.borrow_mut(fc).prune(fc);
-                retained.bytes += sampled.bytes;
-                retained.objects += sampled.objects;
+                retained += tracker.borrow_mut(fc).prune(fc);
             }
         }
         Finalized {

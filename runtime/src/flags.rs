@@ -270,6 +270,21 @@ pub fn usage_error(err: &clap::Error) -> String {
     }
 }
 
+/// What a command does when clap refuses its arguments: `--help` and `--version` print and
+/// succeed (exit 0); anything else prints the one-line `usage` and is a usage error (exit 64).
+pub fn help_or_usage(err: &clap::Error, usage: &str) -> u8 {
+    use clap::error::ErrorKind;
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        let _ = err.print();
+        return 0;
+    }
+    eprintln!("{usage}");
+    crate::EXIT_USAGE
+}
+
 /// A step budget: objects, or a wall time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepBudget {

@@ -45,16 +45,7 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse_from(flags::join_gctrace_level(std::env::args_os())) {
         Ok(cli) => cli,
         Err(err) => {
-            use clap::error::ErrorKind;
-            if matches!(
-                err.kind(),
-                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
-            ) {
-                let _ = err.print();
-                return ExitCode::SUCCESS;
-            }
-            eprintln!("{}", flags::usage_error(&err));
-            return ExitCode::from(EXIT_USAGE);
+            return ExitCode::from(flags::help_or_usage(&err, &flags::usage_error(&err)));
         }
     };
 

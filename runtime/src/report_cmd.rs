@@ -40,18 +40,10 @@ pub fn main(args: Vec<String>) -> u8 {
         match ReportCli::try_parse_from(std::iter::once("gclox report".to_string()).chain(args)) {
             Ok(cli) => cli,
             Err(err) => {
-                use clap::error::ErrorKind;
-                if matches!(
-                    err.kind(),
-                    ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
-                ) {
-                    let _ = err.print();
-                    return 0;
-                }
                 let rendered = err.to_string();
                 let first = rendered.lines().next().unwrap_or("invalid arguments");
-                eprintln!("gclox report: {first} (try 'gclox report --help')");
-                return crate::EXIT_USAGE;
+                let usage = format!("gclox report: {first} (try 'gclox report --help')");
+                return crate::flags::help_or_usage(&err, &usage);
             }
         };
     let html = match (&cli.gctrace, &cli.compare) {

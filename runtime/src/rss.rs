@@ -1,5 +1,6 @@
 //! The process's resident memory, read from Linux's `/proc/self/statm` (elsewhere: unknown).
-//! Used by the CLI as the memory limit's probe and for `--stats`' peak RSS.
+//! The one place that reads process memory: the CLI's memory-limit probe, `--stats`' peak RSS
+//! and the run report's RSS samples.
 
 /// Resident bytes now, if the platform tells.
 pub fn resident_bytes() -> Option<u64> {

@@ -465,10 +465,20 @@ impl Pacer {
     /// Records collector and mutator time for the CPU limiter. Returns whether collector
     /// steps are to be skipped now (the limiter is on). Only with a memory limit.
     pub fn limit_cpu(&mut self, mutator: Duration, collector: Duration) -> bool {
-        if self.config.memlimit.is_none() || self.whole_cycles() {
-            return false;
-        }
-        self.limiter.update(mutator, collector)
+        self.limits_cpu() && self.limiter.update(mutator, collector)
+    }
+
+    /// Whether the CPU limiter applies: a memory limit is set and cycles run in steps.
+    pub fn limits_cpu(&self) -> bool {
+        self.config.memlimit.is_some() && !self.whole_cycles()
+    }
+
+    /// The policy's own work for a step, if it has a rule (Lua's), at least one unit.
+    fn policy_work(&self, allocated_since_step: u64) -> Option<u64> {
+        let work = self
+            .policy
+            .step_work(&self.config, &self.state, allocated_since_step)?;
+        Some((work.ceil() as u64).max(1))
     }
 
     /// Objects allocated since the last step, while marking: with a policy that allocates
@@ -483,11 +493,7 @@ impl Pacer {
     /// Work units the next marking step should do, given the live heap now and the bytes
     /// allocated since the previous step.
     pub fn mark_step_work(&mut self, live: u64, allocated_since_step: u64) -> u64 {
-        if let Some(work) = self
-            .policy
-            .step_work(&self.config, &self.state, allocated_since_step)
-        {
-            let work = (work.ceil() as u64).max(1);
+        if let Some(work) = self.policy_work(allocated_since_step) {
             self.mark_done += work;
             return work;
         }
@@ -517,11 +523,7 @@ impl Pacer {
 
     /// Work units the next sweeping step should do.
     pub fn sweep_step_work(&mut self, total_allocated: u64, allocated_since_step: u64) -> u64 {
-        if let Some(work) = self
-            .policy
-            .step_work(&self.config, &self.state, allocated_since_step)
-        {
-            let work = (work.ceil() as u64).max(1);
+        if let Some(work) = self.policy_work(allocated_since_step) {
             self.swept += work;
             return work;
         }

@@ -20,15 +20,6 @@ pub struct Recorder {
     sampler: Option<JoinHandle<Vec<Sample>>>,
 }
 
-/// A field of `/proc/self/status` in KiB (`VmRSS`, `VmHWM`); `None` off Linux.
-pub fn proc_status_kib(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status
-        .lines()
-        .find(|l| l.strip_prefix(field).is_some_and(|r| r.starts_with(':')))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 impl Recorder {
     /// Turns on the step log, takes over the runtime's cycle observer ([`Runtime::on_cycle`])
     /// and starts sampling every `interval`.
@@ -50,7 +41,7 @@ impl Recorder {
                     samples.push(Sample {
                         t_s: origin.elapsed().as_secs_f64(),
                         heap_in_use: mib(s.heap_alloc),
-                        rss: proc_status_kib("VmRSS").map(|k| k as f64 / 1024.0),
+                        rss: crate::rss::resident_bytes().map(|b| b as f64 / (1 << 20) as f64),
                     });
                     match stopped.recv_timeout(interval) {
                         Err(RecvTimeoutError::Timeout) => continue,
@@ -140,7 +131,7 @@ impl Recorder {
             }),
             total_alloc: Some(m.total_alloc),
             peak_heap: Some(mib(m.peak_heap_alloc)),
-            peak_rss: proc_status_kib("VmHWM").map(|k| k as f64 / 1024.0),
+            peak_rss: crate::rss::peak_resident_kib().map(|k| k as f64 / 1024.0),
             ..RunData::default()
         }
     }
