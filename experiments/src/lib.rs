@@ -36,6 +36,9 @@ pub struct RunResult {
     /// Every collector step, as `(start, end)` since the runtime started, and the runtime's
     /// life: the pause intervals of minimum mutator utilization.
     pub pauses: gclox_gc::mmu::Pauses,
+    /// The most thread CPU time one step used (`None` without a thread CPU clock): the
+    /// longest pause less the time its thread was descheduled.
+    pub step_cpu_max: Option<Duration>,
 }
 
 /// Runs `source` to completion under `config`, recording every cycle. `gctrace` > 0 formats
@@ -55,6 +58,7 @@ pub fn run(config: Config, source: &str, gctrace: u8) -> RunResult {
     let wall = began.elapsed();
     let memstats = runtime.memstats();
     let pauses = gclox_gc::mmu::Pauses::from_steps(runtime.step_log(), runtime.uptime());
+    let step_cpu_max = runtime.step_log().iter().filter_map(|s| s.cpu).max();
     drop(runtime);
     let cycles = Rc::try_unwrap(cycles)
         .map(RefCell::into_inner)
@@ -65,6 +69,7 @@ pub fn run(config: Config, source: &str, gctrace: u8) -> RunResult {
         memstats,
         output: out.text(),
         pauses,
+        step_cpu_max,
     }
 }
 

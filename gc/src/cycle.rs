@@ -31,6 +31,10 @@ pub struct StepRecord {
     pub kind: StepKind,
     /// The cycle the step belongs to (1-based).
     pub cycle: u64,
+    /// CPU time the thread used during the step ([`crate::cpu_clock`]), `None` where the
+    /// platform has no thread CPU clock. Below `end − start` by the time the thread was not
+    /// running (preempted, or the host's steal time).
+    pub cpu: Option<Duration>,
 }
 
 /// One completed collection cycle.

@@ -31,6 +31,7 @@ use gc_arena::{
 };
 
 use crate::accounting::{Accounting, FreeScope, Retained};
+use crate::cpu_clock;
 use crate::cycle::{CycleRecord, GcTotals, StepKind, StepRecord};
 use crate::memstats::{MemStats, PauseLog, SharedStats};
 use crate::monitor::{self, Monitor, Publisher, Snapshot};
@@ -130,6 +131,8 @@ where
     /// The CPU limiter's clock: when it last accounted time, and collector time since then.
     limiter_at: Instant,
     collector_since_limiter: Duration,
+    /// The thread's CPU clock when the running step began (read only while a step log is kept).
+    step_cpu_began: Option<Duration>,
     reporters: Reporters,
     /// Reads how much memory the process holds on this heap's behalf (see
     /// [`Heap::set_memory_probe`]), and what it read beyond the accounted heap and roots.
@@ -184,6 +187,7 @@ where
             gc_cpu_no_sweep: Duration::ZERO,
             limiter_at: now,
             collector_since_limiter: Duration::ZERO,
+            step_cpu_began: None,
             reporters: Reporters::default(),
             memory_probe: None,
             heap_overhead: 1.0,
@@ -383,8 +387,9 @@ where
         self.last_cycle.as_ref()
     }
 
-    /// Starts keeping a [`StepRecord`] of every collector step from now on (24 bytes of host
-    /// memory per step), for [`Heap::step_log`].
+    /// Starts keeping a [`StepRecord`] of every collector step from now on (64 bytes of host
+    /// memory per step), for [`Heap::step_log`]. While it is kept, each step also reads the
+    /// thread's CPU clock (two system calls, outside the step's wall-clock bracket).
     pub fn record_steps(&mut self) {
         self.reporters.step_log.get_or_insert_with(Vec::new);
     }
@@ -474,7 +479,7 @@ where
             self.cycle_trains = true;
         }
 
-        let began = Instant::now();
+        let began = self.step_clock();
         let deadline = self.pacer.config.step_time_budget.map(|b| began + b);
         let scope = FreeScope::enter(&self.accounting);
         let (kind, work) = if self.arena.collection_phase() == CollectionPhase::Sweeping {
@@ -616,7 +621,7 @@ where
     /// the cycle had not reached sweeping), then the rest of sweeping. The step is recorded
     /// as what it finished: mark termination with its sweeping part apart, or a sweep step.
     fn finish_cycle_now(&mut self) {
-        let began = Instant::now();
+        let began = self.step_clock();
         let scope = FreeScope::enter(&self.accounting);
         let was_sweeping = self.arena.collection_phase() == CollectionPhase::Sweeping;
         if !was_sweeping {
@@ -717,6 +722,16 @@ where
         self.current = Some(cycle);
     }
 
+    /// Starts timing a step: the wall clock, and, while a step log is kept, the thread's CPU
+    /// clock, read first so that the wall-clock bracket leaves its system call out.
+    fn step_clock(&mut self) -> Instant {
+        self.step_cpu_began = match self.reporters.step_log {
+            Some(_) => cpu_clock::thread_cpu_time(),
+            None => None,
+        };
+        Instant::now()
+    }
+
     /// Records a finished step. `whole`: it ran the cycle to its end regardless of the pacer
     /// (a full collection), and `sweep_part` is how much of it was sweeping.
     fn end_step(
@@ -729,6 +744,10 @@ where
     ) {
         let now = Instant::now();
         let took = now - began;
+        let cpu = self
+            .step_cpu_began
+            .take()
+            .and_then(|b| Some(cpu_clock::thread_cpu_time()?.saturating_sub(b)));
         // A sweep step is all sweeping; a step that also marked says how much of it was.
         let sweep_part = match kind {
             StepKind::Sweep => took,
@@ -768,6 +787,7 @@ where
             whole,
             cycle: cycle.number,
             work,
+            cpu,
             heap_live: self.accounting.live_bytes(),
             live_objects: self.accounting.live_objects(),
             goal: self.pacer.goal(),

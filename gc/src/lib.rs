@@ -18,10 +18,12 @@
 //! - [`pprof`]: heap profiles in Go's pprof format, written and read.
 //! - [`snapshot`]: heap graphs: dominators, retainer paths, V8 heap snapshots.
 //! - [`mmu`]: minimum mutator utilization from pause intervals.
+//! - [`cpu_clock`]: the thread's CPU time (a step's own cost beside its wall time).
 
 #![forbid(unsafe_code)]
 
 pub mod accounting;
+pub mod cpu_clock;
 pub mod cycle;
 pub mod gctrace;
 pub mod heap;

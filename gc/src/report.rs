@@ -35,6 +35,8 @@ pub struct StepEvent {
     pub cycle: u64,
     /// Work units done (objects traced, swept or entries pruned).
     pub work: u64,
+    /// The thread's CPU time during the step, when the step log asks for it.
+    pub cpu: Option<Duration>,
     pub heap_live: u64,
     pub live_objects: u64,
     pub goal: u64,
@@ -66,6 +68,7 @@ impl Reporters {
                 end: e.start_offset + (e.end - e.began),
                 kind: e.kind,
                 cycle: e.cycle,
+                cpu: e.cpu,
             });
         }
         let Some(trace) = self.trace.as_mut() else {

@@ -329,3 +329,24 @@ fn a_cycles_steps_sum_to_its_record() {
         }
     }
 }
+
+/// A recorded step carries the CPU time its thread used, and that is never more than the
+/// step's wall time (plus the two clock reads it brackets): the figure gc-bench puts beside
+/// the longest pause to tell collector work from time spent descheduled.
+#[test]
+#[cfg(unix)]
+fn recorded_steps_carry_their_cpu_time() {
+    let out = Captured::new();
+    let mut runtime = Runtime::new(small_heap_config(), out.writer());
+    runtime.record_steps();
+    runtime.run_source(CHURN).expect("runs");
+    let steps = runtime.step_log();
+    assert!(steps.len() > 100, "{} steps", steps.len());
+    let slack = std::time::Duration::from_millis(1);
+    for s in steps {
+        let cpu = s.cpu.expect("unix has a thread CPU clock");
+        assert!(cpu <= s.end - s.start + slack, "{s:?}");
+    }
+    let used: std::time::Duration = steps.iter().filter_map(|s| s.cpu).sum();
+    assert!(!used.is_zero());
+}
