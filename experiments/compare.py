@@ -12,9 +12,6 @@ after round (interleaved: A B A B ...), and the script prints, per program, the 
 time, the median peak RSS (from the kernel's rusage of each child), the ratio to gclox, and
 gclox's own pause figures (p99 and max step pause, from `--stats`). Programs whose output
 differs between interpreters are flagged; programs an interpreter fails are marked.
-
-A program's `// prelude: LOX` lines (see experiments/src/workloads.rs) are put in front of it,
-as the Rust tools do: steady_churn.lox gets its LIVE and CHURN that way.
 """
 import argparse
 import os
@@ -26,22 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-
-PRELUDE = re.compile(r"^\s*// prelude: (.*)$", re.MULTILINE)
-
-
-def with_prelude(path, scratch):
-    """`path` itself, or a copy in `scratch` with its prelude directives' code in front."""
-    with open(path, encoding="utf-8", errors="replace") as f:
-        text = f.read()
-    prelude = PRELUDE.findall(text)
-    if not prelude:
-        return path
-    copy = os.path.join(scratch, os.path.basename(path))
-    with open(copy, "w", encoding="utf-8") as f:
-        f.write("".join(code + "\n" for code in prelude) + text)
-    return copy
-
 
 PAUSES = re.compile(r"pause p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms")
 
@@ -114,10 +95,8 @@ def main():
     header += " | gclox p99 ms | gclox max ms | notes |"
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
-    scratch = tempfile.mkdtemp(prefix="gclox-compare-")
     for program in programs:
         display = os.path.basename(program)
-        program = with_prelude(program, scratch)
         times = {i: [] for i in range(len(interpreters))}
         rss = {i: [] for i in range(len(interpreters))}
         outputs, notes, pauses = {}, [], []

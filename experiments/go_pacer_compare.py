@@ -32,6 +32,8 @@ import subprocess
 import sys
 import tempfile
 
+from workload_params import with_params
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 GO_DIR = os.path.join(HERE, "go-pacer")
 WORKLOADS = os.path.join(HERE, "workloads")
@@ -42,7 +44,7 @@ END = re.compile(
 )
 GC = re.compile(r"^gc \d+ @")
 
-# gclox's steady churn (steady_churn.lox with this prelude) and its Go twin's node counts.
+# gclox's steady churn (steady_churn.lox at these sizes) and its Go twin's node counts.
 LIVE, CHURN = 200_000, 2_000_000
 GO_NODE, LOX_NODE = 112, 104
 
@@ -108,8 +110,8 @@ def main():
             subprocess.run([a.go, "build", "-o", bins[name], "./" + name], cwd=GO_DIR, check=True)
         churn_lox = os.path.join(tmp, "steady_churn.lox")
         with open(churn_lox, "w") as f:
-            f.write(f"var LIVE = {LIVE}; var CHURN = {CHURN};\n")
-            f.write(open(os.path.join(WORKLOADS, "steady_churn.lox")).read())
+            text = open(os.path.join(WORKLOADS, "steady_churn.lox")).read()
+            f.write(with_params(text, LIVE=LIVE, CHURN=CHURN))
         go_live, go_churn = LIVE * LOX_NODE // GO_NODE, CHURN * LOX_NODE // GO_NODE
         runs = [("churn", g, None) for g in (50, 100, 200, 400)]
         runs += [("churn", 100, 40), ("churn", 400, 40)]

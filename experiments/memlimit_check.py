@@ -19,8 +19,9 @@ import statistics
 import subprocess
 import tempfile
 
+from workload_params import with_params
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-PRELUDE = "var LIVE = 200000; var CHURN = 2000000;\n"
 
 
 def one(gclox, program, limit):
@@ -43,7 +44,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     a = ap.parse_args()
     with tempfile.NamedTemporaryFile("w", suffix=".lox", delete=False) as f:
-        f.write(PRELUDE + open(os.path.join(HERE, "workloads", "steady_churn.lox")).read())
+        text = open(os.path.join(HERE, "workloads", "steady_churn.lox")).read()
+        f.write(with_params(text, LIVE=200000, CHURN=2000000))
         program = f.name
     limits = [None, 40, 16]
     results = {l: [] for l in limits}

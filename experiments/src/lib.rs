@@ -19,12 +19,12 @@ pub fn workloads_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("workloads")
 }
 
-/// The text of a workload, with `prelude` (e.g. `var LIVE = 1000;`) put in front.
-pub fn workload(name: &str, prelude: &str) -> String {
+/// The text of a workload, its `// param` sizes set to `params` (e.g. `[("LIVE", 1000)]`).
+pub fn workload(name: &str, params: &[(&str, u64)]) -> String {
     let path = workloads_dir().join(name);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    format!("{prelude}{text}")
+    workloads::with_params(&text, params).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// What one run produced.

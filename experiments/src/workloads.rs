@@ -3,9 +3,9 @@
 //! - The file opens with `//` comment lines saying what the workload stresses.
 //! - `// expect: TEXT` after a statement: the program's output ends with these lines, in the
 //!   order they appear. Checked by the workload test and recorded by the sweep.
-//! - `// prelude: LOX` on a line of its own: Lox that tools put in front of the program — the
-//!   sizes a parameterized workload needs (`steady_churn.lox`'s `LIVE` and `CHURN`). The
-//!   expectations hold for the program with its prelude.
+//! - `var NAME = VALUE; // param` on a line of its own: a size the workload runs with as
+//!   committed (so the file runs alone) and that tools may change ([`with_params`]:
+//!   `steady_churn.lox`'s `LIVE` and `CHURN`). The expectations hold for the committed values.
 //! - `// slow` on a line of its own: left out of the workload test (unless
 //!   `GCLOX_SLOW_TESTS=1`) and of default sweeps (unless named).
 
@@ -18,7 +18,7 @@ pub struct Workload {
     /// The file name, e.g. `ring.lox`: how CSVs and plots name the workload.
     pub name: String,
     pub path: PathBuf,
-    /// The file's text (without the prelude).
+    /// The file's text.
     pub text: String,
 }
 
@@ -93,14 +93,9 @@ impl Workload {
         Ok(chosen)
     }
 
-    /// The Lox the tools run: the prelude directives' code, then the file.
+    /// The Lox the tools run: the file as committed.
     pub fn program(&self) -> String {
-        let mut program: String = self
-            .directives("// prelude:")
-            .map(|code| format!("{code}\n"))
-            .collect();
-        program.push_str(&self.text);
-        program
+        self.text.clone()
     }
 
     /// The leading comment lines (without `//`): what the workload stresses.
@@ -141,20 +136,40 @@ impl Workload {
         }
     }
 
-    /// A 64-bit FNV-1a hash of the program (prelude included): provenance records it so a
+    /// A 64-bit FNV-1a hash of the program: provenance records it so a
     /// changed workload file is visible.
     pub fn fingerprint(&self) -> u64 {
         self.program().bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
         })
     }
+}
 
-    /// The text after `prefix` on every full-line comment that starts with it.
-    fn directives<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a str> {
-        self.text
-            .lines()
-            .filter_map(move |l| l.trim().strip_prefix(prefix))
-            .map(str::trim)
+/// `text` with the values of its `var NAME = VALUE; // param` lines replaced by `params`
+/// (name, value); a name the text does not declare as a parameter is an error, so a renamed
+/// parameter cannot silently leave a tool running the default size.
+pub fn with_params(text: &str, params: &[(&str, u64)]) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut used = vec![false; params.len()];
+    for line in text.split_inclusive('\n') {
+        let declared = line
+            .trim_end()
+            .strip_suffix("// param")
+            .and_then(|decl| decl.trim().strip_prefix("var "))
+            .and_then(|decl| decl.split('=').next())
+            .map(str::trim);
+        match declared.and_then(|name| params.iter().position(|(n, _)| *n == name)) {
+            Some(i) => {
+                used[i] = true;
+                let (name, value) = params[i];
+                out.push_str(&format!("var {name} = {value}; // param\n"));
+            }
+            None => out.push_str(line),
+        }
+    }
+    match params.iter().zip(&used).find(|(_, used)| !**used) {
+        Some(((name, _), _)) => Err(format!("no `var {name} = ...; // param` line")),
+        None => Ok(out),
     }
 }
 
@@ -173,19 +188,16 @@ mod tests {
     #[test]
     fn directives_are_read_from_comments() {
         let w = workload(
-            "// w: stresses nothing.\n// second line\n// prelude: var N = 3;\n// slow\n\
+            "// w: stresses nothing.\n// second line\n// slow\nvar N = 3; // param\n\
              print N; // expect: 3\nprint N + 1; // expect: 4\n",
         );
-        assert_eq!(
-            w.header(),
-            [
-                "w: stresses nothing.",
-                "second line",
-                "prelude: var N = 3;",
-                "slow"
-            ]
+        assert_eq!(w.header(), ["w: stresses nothing.", "second line", "slow"]);
+        let resized = with_params(&w.program(), &[("N", 7)]).unwrap();
+        assert!(
+            resized.contains("\nvar N = 7; // param\nprint N;"),
+            "{resized}"
         );
-        assert!(w.program().starts_with("var N = 3;\n// w:"));
+        assert!(with_params(&w.program(), &[("M", 7)]).is_err());
         assert!(w.is_slow());
         assert_eq!(w.expected(), ["3", "4"]);
         assert!(w.check("0\n3\n4\n").is_ok());

@@ -72,7 +72,7 @@ const CHURN: u32 = 4_000_000;
 fn churn_source() -> String {
     workload(
         "steady_churn.lox",
-        &format!("var LIVE = {LIVE}; var CHURN = {CHURN};\n"),
+        &[("LIVE", LIVE.into()), ("CHURN", CHURN.into())],
     )
 }
 
@@ -180,7 +180,7 @@ fn pauses() {
 }
 
 fn share(rounds: usize) {
-    let source = workload("binary_trees.lox", "");
+    let source = workload("binary_trees.lox", &[]);
     let mut shares = vec![];
     let mut walls = vec![];
     for _ in 0..rounds {
@@ -197,7 +197,7 @@ fn share(rounds: usize) {
 }
 
 fn overhead(rounds: usize) {
-    let source = workload("binary_trees.lox", "");
+    let source = workload("binary_trees.lox", &[]);
     let (mut off, mut on) = (vec![], vec![]);
     for _ in 0..rounds {
         off.push(run(Config::default(), &source, 0).wall.as_secs_f64());
@@ -238,7 +238,7 @@ fn mmu(svg_dir: &std::path::Path, rounds: usize, depths: &[u32]) {
     );
     println!("|---|---|---|---|{}", "---|".repeat(windows.len()));
     for &depth in depths {
-        let source = workload("binary_trees.lox", "")
+        let source = workload("binary_trees.lox", &[])
             .replace("var maxDepth = 14;", &format!("var maxDepth = {depth};"));
         let modes = [GcMode::Incremental, GcMode::StopTheWorld];
         let mut runs: Vec<Vec<gclox_experiments::RunResult>> = vec![vec![], vec![]];

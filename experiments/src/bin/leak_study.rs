@@ -50,7 +50,7 @@ fn run(name: &'static str, file: &str, memprofilerate: u64) -> Run {
         .expect("the report's sampler starts");
     let began = Instant::now();
     runtime
-        .run_source(&workload(file, ""))
+        .run_source(&workload(file, &[]))
         .unwrap_or_else(|e| panic!("{file} failed: {e}"));
     let wall_s = began.elapsed().as_secs_f64();
     let mut report = recorder.finish(&runtime, file);
