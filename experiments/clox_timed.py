@@ -11,6 +11,7 @@ The book's sources are copied to OUT_DIR (never into this repository); `memory.c
 `collectGarbage` is renamed and wrapped by the timing code below, which is this project's own.
 Built like the book's release clox: `gcc -O3 -flto`, NaN boxing as the book's `common.h` has it.
 """
+import argparse
 import os
 import shutil
 import subprocess
@@ -61,9 +62,13 @@ void collectGarbage() {
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit(__doc__)
-    book, out = sys.argv[1], sys.argv[2]
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("book", help="a checkout of munificent/craftinginterpreters")
+    ap.add_argument("out", help="where the copy is built (outside this repository)")
+    a = ap.parse_args()
+    book, out = a.book, a.out
     src = os.path.join(out, "src")
     shutil.rmtree(src, ignore_errors=True)
     shutil.copytree(os.path.join(book, "c"), src)

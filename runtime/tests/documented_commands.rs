@@ -2,8 +2,10 @@
 //! `code` starting with `cargo`, `python3` or `gclox`) names things that exist — gclox flags
 //! that `gclox --help` lists, workspace packages, binaries, tests and benches, and the repo's
 //! scripts and Lox inputs — so a command that went stale (a moved tool, a renamed flag) fails
-//! here rather than on a new user's machine. The commands are checked, not run: most of them
-//! take minutes (benchmarks, sweeps) or need tools outside the project (clox, Go, a browser).
+//! here rather than on a new user's machine. Most commands are checked, not run: they take
+//! minutes (benchmarks, sweeps) or need tools outside the project (clox, Go, a browser). The
+//! cheap ones run verbatim in a scratch copy of the repository: every `gclox` command whose
+//! inputs exist and are not marked `// slow`, and every project Python script with `--help`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -82,19 +84,7 @@ fn problems(command: &str, dir: &Path, help: &str, report_help: &str) -> Vec<Str
     let cargo = words.first() == Some(&"cargo");
     let mut found = Vec::new();
     let mut package = "gclox-runtime";
-    // The gclox arguments: after `gclox` or after `--bin gclox ... --`.
-    let gclox_at = words
-        .iter()
-        .position(|w| *w == "gclox" || w.ends_with("/gclox"))
-        .filter(|&i| i == 0 || words[i - 1] != "--bin")
-        .map(|i| i + 1)
-        .or_else(|| {
-            let bin = words.windows(2).position(|w| w == ["--bin", "gclox"])?;
-            words[bin..]
-                .iter()
-                .position(|w| *w == "--")
-                .map(|i| bin + i + 1)
-        });
+    let gclox_at = gclox_arguments(&words);
     for (i, word) in words.iter().enumerate() {
         let next = words.get(i + 1).copied().unwrap_or("");
         match *word {
@@ -152,6 +142,100 @@ fn problems(command: &str, dir: &Path, help: &str, report_help: &str) -> Vec<Str
         }
     }
     found
+}
+
+/// Where the gclox arguments of a command start: after `gclox` (or a path ending in it) or
+/// after `--bin gclox ... --`.
+fn gclox_arguments(words: &[&str]) -> Option<usize> {
+    words
+        .iter()
+        .position(|w| *w == "gclox" || w.ends_with("/gclox"))
+        .filter(|&i| i == 0 || words[i - 1] != "--bin")
+        .map(|i| i + 1)
+        .or_else(|| {
+            let bin = words.windows(2).position(|w| w == ["--bin", "gclox"])?;
+            words[bin..]
+                .iter()
+                .position(|w| *w == "--")
+                .map(|i| bin + i + 1)
+        })
+}
+
+/// What of a command runs cheaply, from the directory `cwd` (in the scratch copy).
+#[derive(Debug, PartialEq)]
+enum Cheap {
+    /// `gclox` with these arguments: its inputs exist and none is a slow workload.
+    Gclox(Vec<String>),
+    /// A project Python script, run with `--help`.
+    PythonHelp(String),
+}
+
+fn cheap(command: &str, cwd: &Path) -> Option<Cheap> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    if words.first() == Some(&"python3") {
+        let script = words.get(1)?;
+        return cwd
+            .join(script)
+            .is_file()
+            .then(|| Cheap::PythonHelp(script.to_string()));
+    }
+    // Run by gclox itself (not, say, under valgrind, which the check does not have).
+    let first = *words.first()?;
+    if !(first == "gclox" || first.ends_with("/gclox") || first == "cargo") {
+        return None;
+    }
+    let args = &words[gclox_arguments(&words)?.min(words.len())..];
+    let placeholder = |w: &&str| {
+        w.contains('[')
+            || w.contains('…')
+            || w.contains("PATH/TO")
+            || w.chars().all(|c| c.is_ascii_uppercase())
+    };
+    if args.iter().any(placeholder) || words.contains(&"|") {
+        return None;
+    }
+    let mut inputs = 0;
+    for arg in args {
+        if [".lox", ".log", ".gctrace"]
+            .iter()
+            .any(|e| arg.ends_with(e))
+        {
+            let text = std::fs::read_to_string(cwd.join(arg)).ok()?;
+            if text.lines().any(|l| l.trim() == "// slow") {
+                return None;
+            }
+            inputs += 1;
+        }
+    }
+    let help = args.last().is_some_and(|a| *a == "--help");
+    (inputs > 0 || help).then(|| Cheap::Gclox(args.iter().map(|a| a.to_string()).collect()))
+}
+
+/// A copy of the repository's documents and inputs (no `target/`, no `.git`) in a fresh
+/// temporary directory, so commands that write outputs leave the checkout alone.
+fn scratch_copy() -> PathBuf {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("scratch directory");
+        for entry in std::fs::read_dir(from)
+            .expect("readable directory")
+            .flatten()
+        {
+            let name = entry.file_name();
+            if name == "target" || name == ".git" || name == "node_modules" {
+                continue;
+            }
+            let (src, dst) = (entry.path(), to.join(&name));
+            if src.is_dir() {
+                copy(&src, &dst);
+            } else {
+                std::fs::copy(&src, &dst).expect("copy");
+            }
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("gclox-docs-check-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy(&root(), &dir);
+    dir
 }
 
 fn help_text(args: &[&str]) -> String {
@@ -213,4 +297,71 @@ fn the_check_catches_stale_commands() {
     );
     // From the document's directory: fuzz/README.md's `./seed.sh`.
     assert!(problems("./seed.sh", Path::new("fuzz"), help, "").is_empty());
+}
+
+#[test]
+fn cheap_documented_commands_run_verbatim() {
+    let scratch = scratch_copy();
+    let mut ran = Vec::new();
+    let mut failures = Vec::new();
+    for document in DOCUMENTS {
+        let text = std::fs::read_to_string(root().join(document)).expect("a document");
+        let dir = scratch.join(Path::new(document).parent().unwrap_or(Path::new("")));
+        for command in commands(&text) {
+            let Some(what) = cheap(&command, &dir) else {
+                continue;
+            };
+            let output = match &what {
+                Cheap::Gclox(args) => Command::new(env!("CARGO_BIN_EXE_gclox"))
+                    .args(args)
+                    .current_dir(&dir)
+                    .stdin(std::process::Stdio::null())
+                    .output(),
+                Cheap::PythonHelp(script) => Command::new("python3")
+                    .args([script.as_str(), "--help"])
+                    .current_dir(&dir)
+                    .output(),
+            };
+            match output {
+                Ok(out) if out.status.success() => ran.push(command),
+                Ok(out) => failures.push(format!(
+                    "{document}: `{command}`: {}\n{}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr)
+                )),
+                Err(e) => failures.push(format!("{document}: `{command}`: {e}")),
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    eprintln!("ran verbatim: {ran:#?}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // README's first command, the report, the gctrace page, a workload alone, help texts and
+    // every Python tool at least.
+    assert!(ran.len() >= 15, "only {} ran: {ran:#?}", ran.len());
+}
+
+#[test]
+fn only_what_is_cheap_and_present_runs() {
+    let dir = root();
+    let ring = "cargo run --release --bin gclox -- --gctrace tests/cycles/ring.lox";
+    assert!(
+        matches!(cheap(ring, &dir), Some(Cheap::Gclox(a)) if a == ["--gctrace", "tests/cycles/ring.lox"])
+    );
+    for not_run in [
+        "gclox --profile-top FILE",
+        "gclox [FLAGS] [script.lox]",
+        "gclox report --compare before.log after.log -o diff.html",
+        "gclox --stats",
+        "gclox --stats experiments/workloads/live_1m_churn.lox",
+        "cargo run --release --bin gclox -- …",
+        "cargo test --workspace",
+        "valgrind --tool=callgrind target/release/gclox tests/cycles/ring.lox",
+    ] {
+        assert_eq!(cheap(not_run, &dir), None, "{not_run}");
+    }
+    assert_eq!(
+        cheap("python3 tools/ratio.py --rounds 9 A B C", &dir),
+        Some(Cheap::PythonHelp("tools/ratio.py".into()))
+    );
 }
