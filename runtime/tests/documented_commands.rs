@@ -365,3 +365,19 @@ fn only_what_is_cheap_and_present_runs() {
         Some(Cheap::PythonHelp("tools/ratio.py".into()))
     );
 }
+
+/// Every generated table of RESULTS.md and BENCHMARKS.md has the section of
+/// `experiments/regenerate.py` that rewrites it, and every section its table.
+#[test]
+fn every_result_table_has_its_generator() {
+    let out = Command::new("python3")
+        .args(["experiments/regenerate.py", "--check"])
+        .current_dir(root())
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

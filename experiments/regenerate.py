@@ -1,0 +1,288 @@
+#!/usr/bin/env python3
+"""Regenerates every committed result table of RESULTS.md and BENCHMARKS.md (and the files
+beside them: sweep CSVs and plots, MMU plots, the leak study's report and pages), stamping
+each table with the commit, the date and how busy the machine was.
+
+    python3 experiments/regenerate.py                      # every section it can run here
+    python3 experiments/regenerate.py --only mmu,memlimit  # some sections
+    python3 experiments/regenerate.py --list               # the sections and what they need
+    python3 experiments/regenerate.py --clox PATH/TO/clox --book PATH/TO/craftinginterpreters
+
+A table lives in its document between `<!-- BEGIN generated: NAME -->` and
+`<!-- END generated: NAME -->`; only that text is replaced, the prose around it is not (so
+prose says what to look for, and numbers live in the tables). A section that needs what this
+machine lacks (clox and the book's benchmarks, Go) is skipped with a line saying so, and its
+table keeps its old stamp. Timings depend on the machine: the stamp records the load average
+before the section and the host's steal time during it (`/proc/stat`), so a reader can tell a
+quiet run from a busy one.
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RELEASE = os.path.join(ROOT, "target", "release")
+LEAK_REPORT = "experiments/leak-study/REPORT.md"
+
+
+def sh(command, capture=True):
+    """Runs a shell command from the repository root; its stdout, or exits with its error."""
+    p = subprocess.run(command, shell=True, cwd=ROOT, text=True,
+                       stdout=subprocess.PIPE if capture else None)
+    if p.returncode != 0:
+        sys.exit(f"regenerate: `{command}` failed (exit {p.returncode})")
+    return p.stdout if capture else ""
+
+
+def table_after(text, heading):
+    """The first Markdown table after the line `heading` (the first table if heading is None)."""
+    lines = text.splitlines()
+    start = 0 if heading is None else lines.index(heading) + 1
+    rows = []
+    for line in lines[start:]:
+        if line.startswith("|"):
+            rows.append(line)
+        elif rows:
+            break
+    return "\n".join(rows) + "\n"
+
+
+def sweep_table(_out):
+    """RESULTS' gogc table, from the sweep's runs.csv."""
+    import csv
+    path = os.path.join(ROOT, "experiments/results/sweep/runs.csv")
+    rows = list(csv.DictReader(open(path)))
+    out = ["| workload | mode | gogc | run time s | GC cycles | GC share | peak heap MiB "
+           "| mean live MiB | p99 pause ms | max pause ms | MMU 10 ms |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
+    mib = 1024 * 1024
+    for r in rows:
+        out.append(
+            f"| {r['workload']} | {r['mode']} | {r['gogc']} | {float(r['wall_s']):.3f} "
+            f"| {r['num_gc']} | {float(r['gc_share']) * 100:.1f} % "
+            f"| {int(r['peak_heap_bytes']) / mib:.1f} | {int(r['mean_heap_marked_bytes']) / mib:.2f} "
+            f"| {int(r['pause_p99_ns']) / 1e6:.3f} | {int(r['pause_max_ns']) / 1e6:.3f} "
+            f"| {float(r['mmu_10ms']) * 100:.1f} % |")
+    return "\n".join(out) + "\n"
+
+
+def leak_table(heading):
+    return lambda _out: table_after(open(os.path.join(ROOT, LEAK_REPORT)).read(), heading)
+
+
+def stdout(out):
+    return out
+
+
+def callgrind_instructions(args):
+    """Instructions of all threads of one gclox run under callgrind."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "callgrind.out")
+        sh(f"valgrind --tool=callgrind --callgrind-out-file={out} {RELEASE}/gclox {args} > /dev/null 2>&1")
+        for line in open(out):
+            if line.startswith(("totals:", "summary:")):
+                return int(line.split()[1])
+    sys.exit("regenerate: callgrind wrote no totals")
+
+
+def report_cost(_out):
+    """The run report of a 10-second run: two interleaved pairs without and with `--report`."""
+    program = "experiments/workloads/binary_trees_17.lox"
+    page = "experiments/results/report/binary_trees_17.html"
+
+    def run(flags):
+        began = time.perf_counter()
+        err = sh(f"/usr/bin/time -f 'rss %M' {RELEASE}/gclox --stats {flags} {program} 2>&1 >/dev/null")
+        wall = time.perf_counter() - began
+        rss = int(re.search(r"^rss (\d+)", err, re.M)[1]) / 1024
+        written = re.search(r"(\d+) bytes written in ([\d.]+) ms", err)
+        return wall, rss, written
+
+    rows = ["| pair | without `--report` | with `--report` | page written in | page size |",
+            "|---|---|---|---|---|"]
+    for pair in (1, 2):
+        w0, r0, _ = run("")
+        w1, r1, written = run(f"--report {page}")
+        size, ms = int(written[1]), float(written[2])
+        rows.append(f"| {pair} | {w0:.2f} s, {r0:.1f} MiB peak RSS | {w1:.2f} s, {r1:.1f} MiB "
+                    f"| {ms:.1f} ms ({ms / 10 / w1:.1f} % of the run) | {size:,} B |".replace(",", " "))
+    return "\n".join(rows) + "\n"
+
+
+def telemetry_overheads(_out):
+    """Each telemetry option's instructions against a run with heap-profile sampling off."""
+    program = "experiments/workloads/binary_trees.lox"
+    configs = [("sampling off (the base)", "--memprofilerate 0"),
+               ("heap-profile sampling (default rate)", ""),
+               ("gctrace level 2 (to stderr)", "--memprofilerate 0 --gctrace=2"),
+               ("execution trace (all threads)", "--memprofilerate 0 --trace /tmp/gclox-regenerate-trace.json")]
+    rows = ["| configuration | instructions | over the base |", "|---|---|---|"]
+    base = None
+    for name, flags in configs:
+        n = callgrind_instructions(f"{flags} {program}")
+        base = base or n
+        rows.append(f"| {name} | {n:,} | {(n / base - 1) * 100:+.2f} % |".replace(",", " "))
+    return "\n".join(rows) + "\n"
+
+
+class Section:
+    def __init__(self, name, document, commands, blocks, needs=(), about=""):
+        self.name, self.document, self.commands = name, document, commands
+        self.blocks = blocks  # block name -> function(stdout of the commands) -> Markdown
+        self.needs = needs  # "clox", "go"
+        self.about = about
+
+
+def sections(args):
+    clox, book = args.clox or "PATH/TO/clox", args.book or "PATH/TO/craftinginterpreters"
+    bench = os.path.join(book, "test", "benchmark")
+    gcb = f"{RELEASE}/gc-bench"
+    return [
+        Section("gogc-sweep", "RESULTS.md",
+                [f"{RELEASE}/sweep run --workloads steady_churn,binary_trees,trees,graph_churn "
+                 "--budgets 2048 --threads 1 --no-histograms --out experiments/results/sweep --force"],
+                {"gogc-sweep": sweep_table}, about="gogc 50-400 x both modes, CSVs and plots"),
+        Section("leak-study", "RESULTS.md",
+                [f"{RELEASE}/leak_study > {LEAK_REPORT}",
+                 f"cd experiments/leak-study/go && {RELEASE}/gclox report --compare leaking.log "
+                 "fixed.log -o before-after.html"],
+                {"leak-study": leak_table(None),
+                 "leak-study-report": leak_table("## The run report's before/after figures"),
+                 "leak-study-go": leak_table("## The Go programs, from their gctrace logs")},
+                about="the leaking registry and its fix, REPORT.md and both pages"),
+        Section("mmu", "RESULTS.md", [f"{gcb} mmu --rounds 3"], {"mmu": stdout},
+                about="MMU of binary_trees at depths 14 and 17, both modes, and the SVGs"),
+        Section("report", "RESULTS.md", [], {"report": report_cost},
+                about="the run report of a 10 s run: its size, cost and the committed page"),
+        Section("go-pacer", "RESULTS.md", ["python3 experiments/go_pacer_compare.py"],
+                {"go-pacer": stdout}, needs=("go",), about="go119 beside Go 1.19, cycle by cycle"),
+        Section("clox-workloads", "RESULTS.md",
+                [f"python3 experiments/compare.py --rounds 3 experiments/workloads "
+                 f"{RELEASE}/gclox {clox}"],
+                {"clox-workloads": stdout}, needs=("clox",),
+                about="every workload on gclox and clox: time, RSS, pauses"),
+        Section("clox-ratio", "BENCHMARKS.md",
+                [f"python3 tools/ratio.py --rounds 9 {bench} {clox} {RELEASE}/gclox"],
+                {"clox-ratio": lambda out: "```\n" + out + "```\n"}, needs=("clox",),
+                about="the book's benchmarks, interleaved wall time against clox"),
+        Section("collector", "BENCHMARKS.md", [f"{gcb} precision", f"{gcb} pauses"],
+                {"collector": stdout}, about="pacer precision, step pauses, MMU per workload"),
+        Section("memlimit", "BENCHMARKS.md", ["python3 experiments/memlimit_check.py --rounds 3"],
+                {"memlimit": stdout}, about="--memlimit: peak RSS, time, GC share"),
+        Section("share-overhead", "BENCHMARKS.md", [f"{gcb} share --rounds 5", f"{gcb} overhead"],
+                {"share-overhead": stdout}, about="GC share of run time, gctrace's cost"),
+        Section("callgrind-telemetry", "BENCHMARKS.md", [],
+                {"callgrind-telemetry": telemetry_overheads}, needs=("valgrind",),
+                about="instructions added by profiling, gctrace and the trace"),
+    ]
+
+
+def missing(section, args):
+    for need in section.needs:
+        if need == "valgrind" and not shutil.which("valgrind"):
+            return "valgrind is not installed"
+        if need == "go" and not shutil.which("go"):
+            return "Go is not installed (Debian: golang-go)"
+        if need == "clox" and not (args.clox and args.book):
+            return "needs --clox and --book (a clox build and the book's repository)"
+    return None
+
+
+def steal_ticks():
+    with open("/proc/stat") as f:
+        return int(f.readline().split()[8])
+
+
+def stamp(section, started, steal):
+    commit = sh("git rev-parse --short HEAD").strip()
+    dirty = " (with uncommitted changes)" if sh("git status --porcelain --untracked-files=no").strip() else ""
+    load = " ".join(f"{x:.2f}" for x in started[1])
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started[0]))
+    return (f"<!-- Generated by `python3 experiments/regenerate.py --only {section.name}`; "
+            "edit the script or the tool, not this table. -->\n"
+            f"_Generated {when} at commit {commit}{dirty} by `python3 experiments/regenerate.py "
+            f"--only {section.name}`; load average before: {load}; host steal during the run: "
+            f"{steal} ticks of 10 ms._\n\n")
+
+
+def replace_block(document, name, body):
+    path = os.path.join(ROOT, document)
+    text = open(path).read()
+    begin, end = f"<!-- BEGIN generated: {name} -->", f"<!-- END generated: {name} -->"
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
+    if not pattern.search(text):
+        sys.exit(f"regenerate: {document} has no block `{begin}`")
+    text = pattern.sub(lambda _m: f"{begin}\n{body}{end}", text, count=1)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def check(all_sections):
+    """Every block a section writes exists once, and every block in the documents is written."""
+    problems = []
+    written = {(s.document, b) for s in all_sections for b in s.blocks}
+    for document in sorted({d for d, _ in written}):
+        text = open(os.path.join(ROOT, document)).read()
+        begins = re.findall(r"<!-- BEGIN generated: ([a-z0-9-]+) -->", text)
+        ends = re.findall(r"<!-- END generated: ([a-z0-9-]+) -->", text)
+        if begins != ends:
+            problems.append(f"{document}: BEGIN and END markers do not pair up")
+        for name in begins:
+            if (document, name) not in written:
+                problems.append(f"{document}: no section writes block {name}")
+        for doc, name in written:
+            if doc == document and begins.count(name) != 1:
+                problems.append(f"{document}: block {name} appears {begins.count(name)} times")
+    for p in problems:
+        print(p, file=sys.stderr)
+    return 1 if problems else 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", help="comma-separated section names (default: all)")
+    ap.add_argument("--list", action="store_true", help="list the sections and exit")
+    ap.add_argument("--check", action="store_true",
+                    help="only check that every section has its blocks and every block a section")
+    ap.add_argument("--clox", help="a clox binary (the book's `make clox`)")
+    ap.add_argument("--book", help="a checkout of munificent/craftinginterpreters (its test/benchmark)")
+    ap.add_argument("--no-build", action="store_true", help="use target/release as it is")
+    args = ap.parse_args()
+    all_sections = sections(args)
+    if args.list:
+        for s in all_sections:
+            needs = f" [needs {', '.join(s.needs)}]" if s.needs else ""
+            print(f"{s.name:16s} {s.document:13s} {s.about}{needs}")
+        return
+    if args.check:
+        return check(all_sections)
+    chosen = all_sections
+    if args.only:
+        names = args.only.split(",")
+        unknown = set(names) - {s.name for s in all_sections}
+        if unknown:
+            sys.exit(f"regenerate: no section {', '.join(sorted(unknown))} (see --list)")
+        chosen = [s for s in all_sections if s.name in names]
+    if not args.no_build:
+        sh("cargo build --release --workspace --bins", capture=False)
+    for section in chosen:
+        why = missing(section, args)
+        if why:
+            print(f"regenerate: skipping {section.name}: {why}", file=sys.stderr)
+            continue
+        print(f"regenerate: {section.name} ...", file=sys.stderr)
+        started = (time.time(), os.getloadavg())
+        steal_before = steal_ticks()
+        out = "".join(sh(c) for c in section.commands)
+        header = stamp(section, started, steal_ticks() - steal_before)
+        for block, render in section.blocks.items():
+            replace_block(section.document, block, header + render(out))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
