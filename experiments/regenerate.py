@@ -78,16 +78,72 @@ def stdout(out):
     return out
 
 
-def callgrind_instructions(args):
-    """Instructions of all threads of one gclox run under callgrind."""
+def callgrind_instructions(args, by_function=False):
+    """Instructions of all threads of one gclox run under callgrind; with `by_function`, also
+    each function's own instructions (inlined code counted where it was inlined)."""
     import tempfile
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "callgrind.out")
         sh(f"valgrind --tool=callgrind --callgrind-out-file={out} {RELEASE}/gclox {args} > /dev/null 2>&1")
-        for line in open(out):
-            if line.startswith(("totals:", "summary:")):
-                return int(line.split()[1])
-    sys.exit("regenerate: callgrind wrote no totals")
+        total = next((int(l.split()[1]) for l in open(out) if l.startswith(("totals:", "summary:"))), None)
+        if total is None:
+            sys.exit("regenerate: callgrind wrote no totals")
+        if not by_function:
+            return total
+        parts = {}
+        listing = sh(f"callgrind_annotate --threshold=100 {out} 2>/dev/null")
+        for line in listing.splitlines():
+            m = re.match(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+([^:]+):(\S.*?)(?: \[.*\])?$", line)
+            if m and "::" in m[3]:
+                key = (m[2], m[3])
+                parts[key] = parts.get(key, 0) + int(m[1].replace(",", ""))
+        return total, parts
+
+
+def owner(file):
+    """Whose source a line of code is: gc-arena's, gclox's collector crate's, or another's (the
+    interpreter, mimalloc, the standard library — whatever function it was inlined into)."""
+    if "/gc-arena-" in file:
+        return "gc-arena"
+    if "/gc/src/" in file:
+        return "driver"
+    return "other"
+
+
+def incremental_ablation(args):
+    """Where incremental collection's extra instructions go, against stop-the-world, one change
+    at a time, on reduced copies of the book's benchmarks."""
+    import tempfile
+    reduce = {"instantiation.lox": ("i < 500000", "i < 50000"),
+              "trees.lox": ("i < 100;", "i < 10;"),
+              "binary_trees.lox": ("maxDepth = 14", "maxDepth = 12")}
+    configs = [("stw", "--gc-mode stw"), ("incremental (default)", ""),
+               ("incremental, 64 Ki-instruction / 4 MiB slices",
+                "--slice-instructions 65536 --slice-alloc 4MiB")]
+
+    def produce(_out):
+        rows = ["| benchmark (reduced) | collector | instructions | over stw | in gc-arena's sources "
+                "| in gclox's `gc/src/` |",
+                "|---|---|---|---|---|---|"]
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, (old, new) in reduce.items():
+                text = open(os.path.join(args.book, "test", "benchmark", name)).read()
+                if old not in text:
+                    sys.exit(f"regenerate: {name} has no `{old}` to reduce")
+                program = os.path.join(tmp, name)
+                open(program, "w").write(text.replace(old, new))
+                base = None
+                for label, flags in configs:
+                    total, parts = callgrind_instructions(f"{flags} {program}", by_function=True)
+                    owners = [owner(file) for (file, _function) in parts]
+                    arena = sum(v for o, v in zip(owners, parts.values()) if o == "gc-arena")
+                    driver = sum(v for o, v in zip(owners, parts.values()) if o == "driver")
+                    base = base or total
+                    m = lambda n: f"{n / 1e6:.1f} M"
+                    rows.append(f"| {name} ({new}) | {label} | {m(total)} | {(total / base - 1) * 100:+.1f} % "
+                                f"| {m(arena)} | {m(driver)} |")
+        return "\n".join(rows) + "\n"
+    return produce
 
 
 def report_cost(_out):
@@ -176,6 +232,9 @@ def sections(args):
                 {"memlimit": stdout}, about="--memlimit: peak RSS, time, GC share"),
         Section("share-overhead", "BENCHMARKS.md", [f"{gcb} share --rounds 5", f"{gcb} overhead"],
                 {"share-overhead": stdout}, about="GC share of run time, gctrace's cost"),
+        Section("incremental-ablation", "BENCHMARKS.md", [],
+                {"incremental-ablation": incremental_ablation(args)}, needs=("valgrind", "book"),
+                about="incremental vs stw in instructions: gc-arena's loop, gclox's driver, the rest"),
         Section("callgrind-telemetry", "BENCHMARKS.md", [],
                 {"callgrind-telemetry": telemetry_overheads}, needs=("valgrind",),
                 about="instructions added by profiling, gctrace and the trace"),
@@ -188,6 +247,8 @@ def missing(section, args):
             return "valgrind is not installed"
         if need == "go" and not shutil.which("go"):
             return "Go is not installed (Debian: golang-go)"
+        if need == "book" and not args.book:
+            return "needs --book (the book's repository, for test/benchmark)"
         if need == "clox" and not (args.clox and args.book):
             return "needs --clox and --book (a clox build and the book's repository)"
     return None
