@@ -1,7 +1,7 @@
 //! The `gclox` command: run a Lox file, or start a REPL when no file is given.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -11,12 +11,19 @@ use std::time::{Duration, Instant};
 use gclox_runtime::report::Recorder;
 use gclox_runtime::{sink, Config, Runtime};
 
+use deadline::Deadlines;
 use flags::Cli;
+use signals::SignalWatch;
+use stdout_watch::StdoutWatch;
 
+mod cut_short;
+mod deadline;
 mod flags;
 mod repl;
 mod report_cmd;
 mod scavenger;
+mod signals;
+mod stdout_watch;
 
 /// mimalloc instead of the system allocator: every script object is one allocation and every
 /// sweep frees one per dead object, so malloc/free speed is collector and mutator speed
@@ -36,6 +43,8 @@ const EXIT_USAGE: u8 = 64;
 const EXIT_IO: u8 = 74;
 
 fn main() -> ExitCode {
+    // `--timeout` counts from here: reading and compiling the script are part of the run.
+    let start = Instant::now();
     // `gclox report …` reads logs instead of running a script (a script named `report` runs
     // as `gclox ./report`).
     let args: Vec<String> = std::env::args().collect();
@@ -59,16 +68,16 @@ fn main() -> ExitCode {
         return ExitCode::from(profile_top(profile, &cli));
     }
     let code = match &cli.script {
-        None => repl::run(new_runtime(&cli)),
-        Some(path) => run_file(path, &cli),
+        None => repl::run(new_runtime(&cli, sink::stdout())),
+        Some(path) => run_file(path, &cli, start),
     };
     ExitCode::from(code)
 }
 
-/// A runtime configured by the flags, printing to stdout, with telemetry on stderr.
-fn new_runtime(cli: &Cli) -> Runtime {
+/// A runtime configured by the flags, printing to `out`, with telemetry on stderr.
+fn new_runtime(cli: &Cli, out: Box<dyn Write>) -> Runtime {
     let config: Config = cli.config();
-    let mut runtime = Runtime::new(config, sink::stdout());
+    let mut runtime = Runtime::new(config, out);
     if cli.memlimit.is_some() {
         scavenger::purge_eagerly();
         runtime.set_memory_probe(gclox_runtime::rss::resident_probe());
@@ -119,8 +128,15 @@ impl Outputs {
     }
 
     /// Writes every file. Returns false (after saying why) if one could not be written.
-    /// `recorder` holds the run's record when `--report` asked for one.
-    fn write(self, runtime: &mut Runtime, cli: &Cli, recorder: Option<Recorder>) -> bool {
+    /// `recorder` holds the run's record when `--report` asked for one. Past `deadline`
+    /// (`--timeout`'s, for outputs) the profile, snapshot and leak report stop and say so.
+    fn write(
+        self,
+        runtime: &mut Runtime,
+        cli: &Cli,
+        recorder: Option<Recorder>,
+        deadline: Option<Instant>,
+    ) -> bool {
         let mut ok = true;
         let mut report = |what: &str, path: &Path, written: std::io::Result<()>| {
             if let Err(err) = written {
@@ -128,25 +144,43 @@ impl Outputs {
                 ok = false;
             }
         };
-        if let Some((path, mut file)) = self.memprofile {
+        if let Some((path, file)) = self.memprofile {
             let written = match runtime.heap_profile() {
-                Some(profile) => file.write_all(&profile.encode()),
+                Some(profile) => cut_short::write_profile(file, &path, profile, deadline),
                 None => Err(std::io::Error::other("sampling is off")),
             };
             report("heap profile", &path, written);
         }
         if let Some((path, file)) = self.heapsnapshot {
-            report(
-                "heap snapshot",
-                &path,
-                runtime.write_heap_snapshot(BufWriter::new(file)),
-            );
+            let graph = match deadline::passed(deadline) {
+                true => Default::default(),
+                false => runtime.heap_graph(),
+            };
+            let written = cut_short::write_snapshot(file, &path, graph, deadline);
+            report("heap snapshot", &path, written);
         }
         if cli.leak_report {
-            eprint!("gclox: leak report (at exit)\n{}", runtime.leak_report(10));
+            let graph = match deadline::passed(deadline) {
+                true => Default::default(),
+                false => runtime.heap_graph(),
+            };
+            match cut_short::leak_report(graph, deadline) {
+                Some(text) => eprint!("gclox: leak report (at exit)\n{text}"),
+                None => eprintln!(
+                    "gclox: leak report (at exit) cut short: the --timeout deadline passed"
+                ),
+            }
         }
         if let Some(path) = self.trace {
+            let lagged = runtime.trace_lagged();
             report("trace", &path, runtime.finish_trace());
+            if lagged > 0 {
+                eprintln!(
+                    "gclox: trace {}: {lagged} events dropped because its writer fell behind \
+                     (otherData.dropped_writer_behind)",
+                    path.display()
+                );
+            }
         }
         if let (Some((path, mut file)), Some(recorder)) = (self.report, recorder) {
             let began = Instant::now();
@@ -172,7 +206,11 @@ impl Outputs {
     }
 }
 
-fn run_file(path: &Path, cli: &Cli) -> u8 {
+fn run_file(path: &Path, cli: &Cli, start: Instant) -> u8 {
+    let deadlines = Deadlines::new(start, cli.timeout);
+    if let Some(d) = &deadlines {
+        d.start_watchdog();
+    }
     let source = match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
@@ -186,7 +224,17 @@ fn run_file(path: &Path, cli: &Cli) -> u8 {
             return EXIT_IO;
         }
     };
-    let mut runtime = new_runtime(cli);
+    let stdout = StdoutWatch::new();
+    let mut runtime = new_runtime(cli, stdout.sink());
+    stdout.interrupt_on_failure(runtime.interrupt_handle());
+    runtime.set_deadline(deadlines.map(|d| d.script));
+    let signals = match SignalWatch::for_run(runtime.interrupt_handle()) {
+        Ok(watch) => Some(watch),
+        Err(err) => {
+            eprintln!("gclox: cannot watch for signals: {err}");
+            None
+        }
+    };
     let outputs = match Outputs::create(cli, &mut runtime) {
         Ok(outputs) => outputs,
         Err(message) => {
@@ -229,10 +277,15 @@ fn run_file(path: &Path, cli: &Cli) -> u8 {
     };
     let result = runtime.run_source(&source);
     let sampled = sampler.map(|s| s.stop());
+    let output_deadline = deadlines.map(|d| d.outputs);
+    let stdout_failure = stdout.failure();
     let mut code = match result {
         Ok(()) => 0,
+        // The interrupt that a failed stdout asked for: its own line below says it all.
+        Err(err) if stdout_failure.is_some() && is_interrupt(&err) => EXIT_IO,
         Err(err) => {
-            eprint!("{err}");
+            let _ =
+                deadline::print_error_until(&mut std::io::stderr().lock(), &err, output_deadline);
             err.exit_code() as u8
         }
     };
@@ -242,13 +295,28 @@ fn run_file(path: &Path, cli: &Cli) -> u8 {
             code = EXIT_IO;
         }
     }
-    if !outputs.write(&mut runtime, cli, recorder) && code == 0 {
+    if !outputs.write(&mut runtime, cli, recorder, output_deadline) && code == 0 {
         code = EXIT_IO;
     }
     if cli.stats {
         print_stats(&runtime);
     }
-    code
+    // Output the script printed at the very end fails only now, at the last flush.
+    runtime.flush_output();
+    if let Some(line) = stdout.failure() {
+        eprintln!("{line}");
+        if code == 0 || stdout_failure.is_some() {
+            code = EXIT_IO;
+        }
+    }
+    // A signal decides the exit code, as it would have had it killed the process.
+    signals.and_then(|s| s.exit_code()).unwrap_or(code)
+}
+
+/// Whether `err` is the runtime's "Interrupted." (which the CLI asks for on a failed stdout
+/// and on signals).
+fn is_interrupt(err: &gclox_runtime::LoxError) -> bool {
+    matches!(err, gclox_runtime::LoxError::Runtime { message, .. } if message == "Interrupted.")
 }
 
 /// `--profile-top`: a readable summary of a profile without Go installed.
