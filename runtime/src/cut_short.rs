@@ -81,33 +81,23 @@ impl Write for Cancellable {
 }
 
 /// Analyses `graph` and writes it as a V8 heap snapshot, or an empty snapshot if that misses
-/// `deadline`. Cutting needs a file that can be truncated; into a pipe a cut snapshot ends
-/// where it was cut.
+/// `deadline` (or if walking the heap already did: `graph` is `None`). Cutting needs a file
+/// that can be truncated; into a pipe a cut snapshot ends where it was cut.
 pub fn write_snapshot(
     file: File,
     path: &Path,
-    graph: HeapGraph,
+    graph: Option<HeapGraph>,
     deadline: Option<Instant>,
 ) -> io::Result<()> {
-    let Some(_) = deadline else {
-        let analysis = gclox_gc::snapshot::Analysis::new(&graph);
-        return gclox_gc::snapshot::write_v8_heapsnapshot(
-            &graph,
-            Some(&analysis),
-            BufWriter::with_capacity(1 << 16, file),
-        );
-    };
     let shared = Arc::new(Mutex::new(Shared { file, cut: false }));
-    let writer = Cancellable(shared.clone());
-    let finished = if passed(deadline) {
-        None
-    } else {
-        finish_by(deadline, move || {
-            let analysis = gclox_gc::snapshot::Analysis::new(&graph);
-            let mut out = BufWriter::with_capacity(1 << 16, writer);
-            gclox_gc::snapshot::write_v8_heapsnapshot(&graph, Some(&analysis), &mut out)?;
-            out.flush()
-        })
+    let finished = match graph {
+        None => None,
+        Some(graph) if deadline.is_none() => Some(write_analysed(&graph, &shared)),
+        Some(_) if passed(deadline) => None,
+        Some(graph) => {
+            let shared = shared.clone();
+            finish_by(deadline, move || write_analysed(&graph, &shared))
+        }
     };
     if let Some(result) = finished {
         return result;
@@ -122,8 +112,17 @@ pub fn write_snapshot(
     gclox_gc::snapshot::write_v8_heapsnapshot(&HeapGraph::default(), None, BufWriter::new(file))
 }
 
-/// The leak report of `graph`, or `None` if it misses `deadline`.
-pub fn leak_report(graph: HeapGraph, deadline: Option<Instant>) -> Option<String> {
+/// The snapshot of `graph` with its analysis, into the shared file.
+fn write_analysed(graph: &HeapGraph, shared: &Arc<Mutex<Shared>>) -> io::Result<()> {
+    let analysis = gclox_gc::snapshot::Analysis::new(graph);
+    let mut out = BufWriter::with_capacity(1 << 16, Cancellable(shared.clone()));
+    gclox_gc::snapshot::write_v8_heapsnapshot(graph, Some(&analysis), &mut out)?;
+    out.flush()
+}
+
+/// The leak report of `graph`, or `None` if it misses `deadline` (or walking the heap did).
+pub fn leak_report(graph: Option<HeapGraph>, deadline: Option<Instant>) -> Option<String> {
+    let graph = graph?;
     if passed(deadline) {
         return None;
     }

@@ -428,6 +428,14 @@ impl Runtime {
             .mutate(|_, vm| gclox_interp::profile::heap_graph(vm))
     }
 
+    /// [`Runtime::heap_graph`] that gives up (`None`) once `deadline` passes: a host bounding
+    /// its exit-time outputs by a deadline (the CLI's `--timeout`).
+    pub fn heap_graph_until(&self, deadline: Instant) -> Option<gclox_gc::snapshot::HeapGraph> {
+        let stop = || Instant::now() >= deadline;
+        self.heap
+            .mutate(|_, vm| gclox_interp::profile::heap_graph_until(vm, &stop))
+    }
+
     /// A text leak report of the live heap now: top retainers by retained size with their
     /// shortest paths from a root (see `gclox_gc::snapshot`).
     pub fn leak_report(&self, top: usize) -> String {
