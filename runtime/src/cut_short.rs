@@ -16,7 +16,7 @@ use crate::deadline::{finish_by, passed};
 
 /// Says on stderr that `what` was cut short.
 fn say_cut(what: &str, path: &Path, instead: &str) {
-    eprintln!(
+    say!(
         "gclox: {what} {} cut short: the --timeout deadline passed ({instead})",
         path.display()
     );

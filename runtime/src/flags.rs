@@ -290,7 +290,7 @@ pub fn help_or_usage(err: &clap::Error, usage: &str) -> u8 {
         let _ = err.print();
         return 0;
     }
-    eprintln!("{usage}");
+    say!("{usage}");
     crate::EXIT_USAGE
 }
 

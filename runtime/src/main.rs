@@ -11,6 +11,22 @@ use std::time::{Duration, Instant};
 use gclox_runtime::report::Recorder;
 use gclox_runtime::{sink, Config, Runtime};
 
+/// `eprintln!` that cannot panic: stderr may be a closed pipe (`gclox x.lox 2>&1 | head -1`),
+/// and a message that cannot be shown is no reason to abort. `say!` ends the line,
+/// `say_part!` does not.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+macro_rules! say_part {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 use deadline::Deadlines;
 use flags::Cli;
 use signals::SignalWatch;
@@ -59,7 +75,7 @@ fn main() -> ExitCode {
     };
 
     if cli.memprofile.is_some() && cli.memprofilerate == 0 {
-        eprintln!(
+        say!(
             "gclox: --memprofile needs sampling on, but --memprofilerate is 0 (try 'gclox --help')"
         );
         return ExitCode::from(EXIT_USAGE);
@@ -140,7 +156,7 @@ impl Outputs {
         let mut ok = true;
         let mut report = |what: &str, path: &Path, written: std::io::Result<()>| {
             if let Err(err) = written {
-                eprintln!("gclox: cannot write {what} {}: {err}", path.display());
+                say!("gclox: cannot write {what} {}: {err}", path.display());
                 ok = false;
             }
         };
@@ -159,17 +175,17 @@ impl Outputs {
         if cli.leak_report {
             let graph = deadline::heap_graph(runtime, deadline);
             match cut_short::leak_report(graph, deadline) {
-                Some(text) => eprint!("gclox: leak report (at exit)\n{text}"),
-                None => eprintln!(
-                    "gclox: leak report (at exit) cut short: the --timeout deadline passed"
-                ),
+                Some(text) => say_part!("gclox: leak report (at exit)\n{text}"),
+                None => {
+                    say!("gclox: leak report (at exit) cut short: the --timeout deadline passed")
+                }
             }
         }
         if let Some(path) = self.trace {
             let lagged = runtime.trace_lagged();
             report("trace", &path, runtime.finish_trace());
             if lagged > 0 {
-                eprintln!(
+                say!(
                     "gclox: trace {}: {lagged} events dropped because its writer fell behind \
                      (otherData.dropped_writer_behind)",
                     path.display()
@@ -187,7 +203,7 @@ impl Outputs {
             let html = gclox_runtime::report::run_page(&run);
             let written = file.write_all(html.as_bytes());
             if cli.stats && written.is_ok() {
-                eprintln!(
+                say!(
                     "gclox: report {}: {} bytes written in {:.1} ms",
                     path.display(),
                     html.len(),
@@ -209,12 +225,12 @@ fn run_file(path: &Path, cli: &Cli, start: Instant) -> u8 {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(_) => {
-                eprintln!("File \"{}\" is not valid UTF-8.", path.display());
+                say!("File \"{}\" is not valid UTF-8.", path.display());
                 return EXIT_IO;
             }
         },
         Err(_) => {
-            eprintln!("Could not open file \"{}\".", path.display());
+            say!("Could not open file \"{}\".", path.display());
             return EXIT_IO;
         }
     };
@@ -225,14 +241,14 @@ fn run_file(path: &Path, cli: &Cli, start: Instant) -> u8 {
     let signals = match SignalWatch::for_run(runtime.interrupt_handle()) {
         Ok(watch) => Some(watch),
         Err(err) => {
-            eprintln!("gclox: cannot watch for signals: {err}");
+            say!("gclox: cannot watch for signals: {err}");
             None
         }
     };
     let outputs = match Outputs::create(cli, &mut runtime) {
         Ok(outputs) => outputs,
         Err(message) => {
-            eprintln!("gclox: {message}");
+            say!("gclox: {message}");
             return EXIT_IO;
         }
     };
@@ -245,7 +261,7 @@ fn run_file(path: &Path, cli: &Cli, start: Instant) -> u8 {
             ) {
                 Ok(sampler) => Some(sampler),
                 Err(err) => {
-                    eprintln!("gclox: cannot write {}: {err}", path.display());
+                    say!("gclox: cannot write {}: {err}", path.display());
                     return EXIT_IO;
                 }
             }
@@ -260,7 +276,7 @@ fn run_file(path: &Path, cli: &Cli, start: Instant) -> u8 {
         Some((path, _)) => match Recorder::start(&mut runtime, REPORT_SAMPLE_INTERVAL) {
             Ok(recorder) => Some(recorder),
             Err(err) => {
-                eprintln!(
+                say!(
                     "gclox: cannot start the report's sampler for {}: {err}",
                     path.display()
                 );
@@ -284,7 +300,7 @@ fn run_file(path: &Path, cli: &Cli, start: Instant) -> u8 {
         }
     };
     if let Some(Err(err)) = sampled {
-        eprintln!("gclox: memstats CSV: {err}");
+        say!("gclox: memstats CSV: {err}");
         if code == 0 {
             code = EXIT_IO;
         }
@@ -298,7 +314,7 @@ fn run_file(path: &Path, cli: &Cli, start: Instant) -> u8 {
     // Output the script printed at the very end fails only now, at the last flush.
     runtime.flush_output();
     if let Some(line) = stdout.failure() {
-        eprintln!("{line}");
+        say!("{line}");
         if code == 0 || stdout_failure.is_some() {
             code = EXIT_IO;
         }
@@ -321,7 +337,7 @@ fn profile_top(path: &Path, cli: &Cli) -> u8 {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(_) => {
-            eprintln!("Could not open file \"{}\".", path.display());
+            say!("Could not open file \"{}\".", path.display());
             return EXIT_IO;
         }
     };
@@ -331,7 +347,7 @@ fn profile_top(path: &Path, cli: &Cli) -> u8 {
             0
         }
         Err(err) => {
-            eprintln!("gclox: {} is not a heap profile: {err}", path.display());
+            say!("gclox: {} is not a heap profile: {err}", path.display());
             EXIT_IO
         }
     }
@@ -340,11 +356,15 @@ fn profile_top(path: &Path, cli: &Cli) -> u8 {
 fn print_stats(runtime: &Runtime) {
     let s = runtime.stats();
     let m = runtime.memstats();
-    eprintln!(
+    say!(
         "gclox: {} objects ({} bytes) allocated, {} live ({} bytes), {} interned strings",
-        m.mallocs, m.total_alloc, m.heap_objects, m.heap_alloc, s.interned_strings
+        m.mallocs,
+        m.total_alloc,
+        m.heap_objects,
+        m.heap_alloc,
+        s.interned_strings
     );
-    eprintln!(
+    say!(
         "gclox: {} GC cycles ({} forced), {} steps, {:.3} ms total pause, pause p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms, GC CPU {:.1}%",
         m.num_gc,
         m.num_forced_gc,
@@ -363,8 +383,8 @@ fn print_stats(runtime: &Runtime) {
             None => format!("{label} n/a (run shorter)"),
         })
         .collect();
-    eprintln!("gclox: MMU {}", mmu.join(", "));
+    say!("gclox: MMU {}", mmu.join(", "));
     if let Some(kib) = gclox_runtime::rss::peak_resident_kib() {
-        eprintln!("gclox: peak RSS {kib} KiB");
+        say!("gclox: peak RSS {kib} KiB");
     }
 }

@@ -20,7 +20,7 @@ pub fn run(mut runtime: Runtime) -> u8 {
     let mut editor = match DefaultEditor::new() {
         Ok(editor) => editor,
         Err(err) => {
-            eprintln!("gclox: cannot start the REPL: {err}");
+            say!("gclox: cannot start the REPL: {err}");
             return 74;
         }
     };
@@ -33,7 +33,7 @@ pub fn run(mut runtime: Runtime) -> u8 {
     let signals = match SignalWatch::for_repl(interrupt.clone()) {
         Ok(watch) => Some(watch),
         Err(err) => {
-            eprintln!("gclox: Ctrl-C will end the REPL: {err}");
+            say!("gclox: Ctrl-C will end the REPL: {err}");
             None
         }
     };
@@ -51,7 +51,7 @@ pub fn run(mut runtime: Runtime) -> u8 {
                 }
                 match runtime.run_source(&pending) {
                     Err(LoxError::Compile(errors)) if is_incomplete(&errors) => continue,
-                    Err(err) => eprint!("{err}"),
+                    Err(err) => say_part!("{err}"),
                     Ok(()) => {}
                 }
                 let _ = editor.add_history_entry(pending.trim_end());
@@ -63,7 +63,7 @@ pub fn run(mut runtime: Runtime) -> u8 {
             Err(ReadlineError::Interrupted) => pending.clear(),
             Err(ReadlineError::Eof) => break,
             Err(err) => {
-                eprintln!("gclox: {err}");
+                say!("gclox: {err}");
                 break;
             }
         }

@@ -98,3 +98,20 @@ fn a_trace_into_an_unread_pipe_keeps_memory_bounded() {
         "peak RSS {peak} KiB under --max-heap 64MiB"
     );
 }
+
+#[test]
+fn stdout_and_stderr_into_one_closed_pipe_is_still_exit_74_not_a_panic() {
+    // `gclox x.lox 2>&1 | head -1`: the line saying stdout failed cannot be written either.
+    let dir = scratch("closed-both");
+    let script = write(&dir, "loop.lox", "while (true) print \"x\";\n");
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut child = gclox()
+        .arg(&script)
+        .stdout(writer.try_clone().unwrap())
+        .stderr(writer)
+        .spawn()
+        .unwrap();
+    let (status, _) = wait_within(&mut child, GENEROUS);
+    assert_eq!(status.code(), Some(74));
+}
