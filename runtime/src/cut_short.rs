@@ -128,3 +128,34 @@ pub fn leak_report(graph: Option<HeapGraph>, deadline: Option<Instant>) -> Optio
     }
     finish_by(deadline, move || gclox_runtime::leak_report_of(&graph, 10))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("gclox-cut-{name}-{}", std::process::id()))
+    }
+
+    #[test]
+    fn outputs_past_the_deadline_are_valid_empty_files() {
+        let past = Some(Instant::now());
+        let path = scratch("snapshot");
+        let graph = Some(HeapGraph::default());
+        write_snapshot(File::create(&path).unwrap(), &path, graph, past).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert!(json["snapshot"]["meta"].is_object());
+
+        let path = scratch("profile");
+        let profile = HeapProfile {
+            sites: Vec::new(),
+            rate: 512 * 1024,
+            time_nanos: 1,
+            duration_nanos: 0,
+        };
+        write_profile(File::create(&path).unwrap(), &path, profile, past).unwrap();
+        HeapProfile::decode(&std::fs::read(&path).unwrap()).unwrap();
+        assert!(leak_report(Some(HeapGraph::default()), past).is_none());
+    }
+}

@@ -119,3 +119,47 @@ pub fn heap_graph(
         Some(deadline) => runtime.heap_graph_until(deadline),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn long_error() -> gclox_runtime::LoxError {
+        gclox_runtime::LoxError::Runtime {
+            message: "Stack overflow.".to_string(),
+            trace: (0..1000).map(|i| format!("[line {i}] in f()")).collect(),
+        }
+    }
+
+    #[test]
+    fn a_stack_trace_past_the_deadline_ends_with_a_line_saying_so() {
+        let mut out = Vec::new();
+        print_error_until(&mut out, &long_error(), Some(Instant::now())).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "Stack overflow.\n... stack trace cut short: 1000 more lines (the --timeout deadline passed)\n"
+        );
+        let mut whole = Vec::new();
+        print_error_until(&mut whole, &long_error(), None).unwrap();
+        assert_eq!(String::from_utf8(whole).unwrap().lines().count(), 1001);
+    }
+
+    #[test]
+    fn outputs_and_watchdog_come_after_the_script_deadline() {
+        let start = Instant::now();
+        let d = Deadlines::new(start, Some(Duration::from_secs(1))).unwrap();
+        assert_eq!(d.script - start, Duration::from_secs(1));
+        assert_eq!(d.outputs - start, Duration::from_millis(1150));
+        assert_eq!(d.hard - start, Duration::from_millis(1300));
+        assert!(Deadlines::new(start, None).is_none());
+    }
+
+    #[test]
+    fn finish_by_gives_up_at_the_deadline() {
+        let soon = Some(Instant::now() + Duration::from_millis(20));
+        let never = finish_by(soon, || std::thread::sleep(Duration::from_secs(5)));
+        assert!(never.is_none());
+        assert_eq!(finish_by(None, || 7), Some(7));
+    }
+}
