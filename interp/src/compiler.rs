@@ -194,7 +194,7 @@ impl<'src> Compiler<'src, '_> {
     fn advance(&mut self) {
         self.previous = self.current;
         self.tokens = self.tokens.wrapping_add(1);
-        if self.tokens % STOP_CHECK_TOKENS == 0 && !self.stopped && (self.stop)() {
+        if self.tokens.is_multiple_of(STOP_CHECK_TOKENS) && !self.stopped && (self.stop)() {
             self.stopped = true;
         }
         if self.stopped {

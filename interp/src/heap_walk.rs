@@ -234,7 +234,7 @@ pub fn heap_graph_until(vm: &Vm<'_>, stop: &dyn Fn() -> bool) -> Option<HeapGrap
     while let Some((obj, id)) = walker.queue.pop() {
         walker.scan(obj, id, &vm.stack);
         scanned += 1;
-        if scanned % STOP_CHECK_OBJECTS == 0 && stop() {
+        if scanned.is_multiple_of(STOP_CHECK_OBJECTS) && stop() {
             return None;
         }
     }

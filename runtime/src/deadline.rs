@@ -97,7 +97,7 @@ pub fn print_error_until(
     writeln!(w, "{message}")?;
     for (i, line) in trace.iter().enumerate() {
         // A clock read every 256 lines: cheap, and a line is short work.
-        if i % 256 == 0 && passed(deadline) {
+        if i.is_multiple_of(256) && passed(deadline) {
             return writeln!(
                 w,
                 "... stack trace cut short: {} more lines (the --timeout deadline passed)",
