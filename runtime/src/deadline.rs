@@ -6,8 +6,9 @@
 //! later still, whatever holds it (a pipe nobody reads: a blocked write cannot be cancelled).
 //!
 //! With `--timeout T`: the script stops at T (exit 70, "Time limit exceeded."), the outputs
-//! stop at 1.15 T, the watchdog exits 70 at 1.3 T (so `--timeout 1s` ends within 1.3 s plus
-//! the process's own teardown, tens of milliseconds).
+//! stop at 1.15 T (T + 0.1 s at least), the watchdog exits 70 at 1.3 T (T + 0.25 s at least),
+//! so `--timeout 1s` ends within 1.3 s plus the process's own teardown (tens of
+//! milliseconds).
 
 use std::io::{self, Write};
 use std::sync::mpsc;
@@ -29,11 +30,15 @@ impl Deadlines {
     /// deadline at all).
     pub fn new(start: Instant, timeout: Option<Duration>) -> Option<Deadlines> {
         let timeout = timeout?;
-        let at = |percent: u32| start.checked_add(timeout + timeout * percent / 100);
+        // A floor under each grace: a short timeout must still leave time to print the error.
+        let at = |percent: u32, floor_ms: u64| {
+            let grace = (timeout * percent / 100).max(Duration::from_millis(floor_ms));
+            start.checked_add(timeout.checked_add(grace)?)
+        };
         Some(Deadlines {
-            script: at(0)?,
-            outputs: at(15)?,
-            hard: at(30)?,
+            script: start.checked_add(timeout)?,
+            outputs: at(15, 100)?,
+            hard: at(30, 250)?,
         })
     }
 
@@ -153,6 +158,9 @@ mod tests {
         assert_eq!(d.outputs - start, Duration::from_millis(1150));
         assert_eq!(d.hard - start, Duration::from_millis(1300));
         assert!(Deadlines::new(start, None).is_none());
+        let short = Deadlines::new(start, Some(Duration::from_millis(100))).unwrap();
+        assert_eq!(short.outputs - start, Duration::from_millis(200));
+        assert_eq!(short.hard - start, Duration::from_millis(350));
     }
 
     #[test]

@@ -123,8 +123,17 @@ impl Outputs {
                 .map(|file| Some((path.clone(), file)))
                 .map_err(|err| format!("cannot write {what} {}: {err}", path.display())),
         };
-        let memprofile = open(&cli.memprofile, "heap profile")?;
-        let heapsnapshot = open(&cli.heapsnapshot, "heap snapshot")?;
+        let mut memprofile = open(&cli.memprofile, "heap profile")?;
+        let mut heapsnapshot = open(&cli.heapsnapshot, "heap snapshot")?;
+        // Valid files from the start: whatever ends the process, they never hold half a file.
+        if let Some((path, file)) = &mut memprofile {
+            cut_short::placeholder_profile(file, cli.memprofilerate)
+                .map_err(|err| format!("cannot write heap profile {}: {err}", path.display()))?;
+        }
+        if let Some((path, file)) = &mut heapsnapshot {
+            cut_short::placeholder_snapshot(file)
+                .map_err(|err| format!("cannot write heap snapshot {}: {err}", path.display()))?;
+        }
         let report = open(&cli.report, "report")?;
         let trace = match open(&cli.trace, "trace")? {
             None => None,
@@ -160,6 +169,19 @@ impl Outputs {
                 ok = false;
             }
         };
+        // The trace first: its end is cheap but must be written for the file to be JSON, and
+        // outputs cut short below leave their workers running, which would compete with it.
+        if let Some(path) = self.trace {
+            let lagged = runtime.trace_lagged();
+            report("trace", &path, runtime.finish_trace());
+            if lagged > 0 {
+                say!(
+                    "gclox: trace {}: {lagged} events dropped because its writer fell behind \
+                     (otherData.dropped_writer_behind)",
+                    path.display()
+                );
+            }
+        }
         if let Some((path, file)) = self.memprofile {
             let written = match runtime.heap_profile() {
                 Some(profile) => cut_short::write_profile(file, &path, profile, deadline),
@@ -179,17 +201,6 @@ impl Outputs {
                 None => {
                     say!("gclox: leak report (at exit) cut short: the --timeout deadline passed")
                 }
-            }
-        }
-        if let Some(path) = self.trace {
-            let lagged = runtime.trace_lagged();
-            report("trace", &path, runtime.finish_trace());
-            if lagged > 0 {
-                say!(
-                    "gclox: trace {}: {lagged} events dropped because its writer fell behind \
-                     (otherData.dropped_writer_behind)",
-                    path.display()
-                );
             }
         }
         if let (Some((path, mut file)), Some(recorder)) = (self.report, recorder) {
