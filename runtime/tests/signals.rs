@@ -69,11 +69,22 @@ fn ctrl_c_in_the_repl_interrupts_the_statement_and_keeps_the_session() {
     let stdout = Collected::start(child.stdout.take().unwrap());
     let stderr = Collected::start(child.stderr.take().unwrap());
     let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(b"var a = 41;\nwhile (true) {}\n").unwrap();
+    // Once an entry has run, the REPL watches for SIGINT (before, a SIGINT would kill it).
+    stdin.write_all(b"var a = 41;\nprint \"ready\";\n").unwrap();
+    stdin.flush().unwrap();
+    wait_until("the REPL to run an entry", || {
+        stdout.text().contains("ready")
+    });
+    stdin.write_all(b"while (true) {}\n").unwrap();
     stdin.flush().unwrap();
     // A SIGINT that lands before the loop runs is forgotten (as a Ctrl-C at the prompt is):
     // send one every 300 ms until the loop reports its interruption.
     wait_until("the loop to be interrupted", || {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the REPL died: {}",
+            stderr.text()
+        );
         signal(&child, "INT");
         std::thread::sleep(Duration::from_millis(300));
         stderr.text().contains("Interrupted.")
