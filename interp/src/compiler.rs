@@ -43,7 +43,7 @@ pub enum CompileEnd {
 
 /// Tokens compiled between two calls of [`compile_until`]'s `stop`: a few hundred
 /// microseconds of work, so a 40 MB script stops within milliseconds of a deadline.
-const STOP_CHECK_TOKENS: u32 = 1 << 14;
+pub const STOP_CHECK_TOKENS: u32 = 1 << 14;
 
 /// [`compile`], asking `stop` every [`STOP_CHECK_TOKENS`] tokens whether to give up: compiling a
 /// huge script takes seconds, and `--timeout` and signals must bound that too.

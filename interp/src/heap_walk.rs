@@ -198,7 +198,7 @@ pub fn heap_graph(vm: &Vm<'_>) -> HeapGraph {
 }
 
 /// Objects scanned between two calls of [`heap_graph_until`]'s `stop`.
-const STOP_CHECK_OBJECTS: usize = 4096;
+pub const STOP_CHECK_OBJECTS: usize = 4096;
 
 /// [`heap_graph`], asking `stop` every [`STOP_CHECK_OBJECTS`] objects whether to give up
 /// (`None` then): walking a large heap takes a while, and `--timeout` bounds it.
