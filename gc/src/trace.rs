@@ -31,6 +31,13 @@
 //! of the file and waits for the writer. Either way at most `max_events` are kept; after that
 //! only a count of the dropped ones is, and the file says so: a final instant event
 //! `trace truncated` and `otherData.dropped_events`.
+//!
+//! The channel to the writer holds at most [`BACKLOG_CHUNKS`] chunks, so a writer that cannot
+//! keep up (a pipe nobody reads) cannot make the VM's side grow: a full chunk waits up to
+//! [`BACKPRESSURE`] for room, and is dropped and counted if none comes (while the writer stays
+//! behind, later chunks are dropped at once, so a stalled reader does not slow the script
+//! more than that). Those events are counted apart: `otherData.dropped_writer_behind`, and
+//! in `dropped_events` with the rest.
 
 use std::borrow::Cow;
 use std::io::{self, BufWriter, Write};
@@ -40,6 +47,13 @@ use std::time::{Duration, Instant};
 
 /// Events per chunk a streaming recorder hands to its writer thread.
 pub const CHUNK: usize = 4096;
+
+/// Most chunks waiting for the writer thread: the bound on a streamed trace's memory (a few
+/// megabytes) whatever the writer's speed.
+pub const BACKLOG_CHUNKS: usize = 8;
+
+/// How long a full chunk waits for room in the backlog before it is dropped.
+pub const BACKPRESSURE: Duration = Duration::from_millis(50);
 
 const PID: u32 = 1;
 /// The mutator row.
@@ -105,13 +119,17 @@ struct Event {
 /// What a streaming recorder sends its writer thread.
 enum Batch {
     Events(Vec<Event>),
-    End { dropped: u64, max_events: usize },
+    End {
+        dropped: u64,
+        lagged: u64,
+        max_events: usize,
+    },
 }
 
 /// The writer thread of a streaming recorder.
 #[derive(Debug)]
 struct Stream {
-    batches: mpsc::Sender<Batch>,
+    batches: mpsc::SyncSender<Batch>,
     writer: JoinHandle<io::Result<()>>,
 }
 
@@ -126,6 +144,10 @@ pub struct TraceRecorder {
     kept: usize,
     max_events: usize,
     dropped: u64,
+    /// Events of chunks dropped because the writer thread fell behind (streaming only).
+    lagged: u64,
+    /// The last chunk found no room: drop the next at once if the backlog is still full.
+    behind: bool,
     stream: Option<Stream>,
     /// The mutator slice still being extended: consecutive VM slices with no collector work
     /// between them are one event (the collector's steps split them).
@@ -152,7 +174,7 @@ impl TraceRecorder {
         process_name: &str,
         w: Box<dyn Write + Send>,
     ) -> io::Result<Self> {
-        let (batches, received) = mpsc::channel();
+        let (batches, received) = mpsc::sync_channel(BACKLOG_CHUNKS);
         let name = process_name.to_string();
         let writer = std::thread::Builder::new()
             .name("gclox-trace-writer".to_string())
@@ -179,6 +201,8 @@ impl TraceRecorder {
             kept: 0,
             max_events: max_events.max(16),
             dropped: 0,
+            lagged: 0,
+            behind: false,
             stream,
             open_mutator: None,
         };
@@ -222,17 +246,46 @@ impl TraceRecorder {
             self.dropped += 1;
             return false;
         }
-        if let Some(stream) = &self.stream {
-            if self.events.len() >= CHUNK {
-                let full = std::mem::replace(&mut self.events, Vec::with_capacity(CHUNK));
-                // A writer that failed has stopped receiving; its error is reported by
-                // `finish`, so the chunk can go.
-                let _ = stream.batches.send(Batch::Events(full));
-            }
+        if self.stream.is_some() && self.events.len() >= CHUNK {
+            let full = std::mem::replace(&mut self.events, Vec::with_capacity(CHUNK));
+            self.hand_on(full);
         }
         self.events.push(event);
         self.kept += 1;
         true
+    }
+
+    /// Hands a full chunk to the writer thread, waiting up to [`BACKPRESSURE`] for room (not at
+    /// all while the writer is known to be behind); a chunk that finds none is dropped and
+    /// counted in `lagged`.
+    fn hand_on(&mut self, chunk: Vec<Event>) {
+        let Some(stream) = &self.stream else {
+            return;
+        };
+        let waited = Instant::now();
+        let mut batch = Batch::Events(chunk);
+        loop {
+            match stream.batches.try_send(batch) {
+                Ok(()) => {
+                    self.behind = false;
+                    return;
+                }
+                // A writer that failed has stopped receiving; its error is reported by
+                // `finish`, so the chunk can go.
+                Err(mpsc::TrySendError::Disconnected(_)) => return,
+                Err(mpsc::TrySendError::Full(back)) => {
+                    if self.behind || waited.elapsed() >= BACKPRESSURE {
+                        if let Batch::Events(events) = &back {
+                            self.lagged += events.len() as u64;
+                        }
+                        self.behind = true;
+                        return;
+                    }
+                    batch = back;
+                    std::thread::sleep(Duration::from_micros(500));
+                }
+            }
+        }
     }
 
     /// VM execution from `begin` to `end` on the mutator row: extends the previous mutator
@@ -320,6 +373,12 @@ impl TraceRecorder {
         (self.kept, self.dropped)
     }
 
+    /// Events a streaming recorder dropped because its writer fell behind (not in
+    /// [`TraceRecorder::counts`]' dropped figure, which counts those over `max_events`).
+    pub fn lagged(&self) -> u64 {
+        self.lagged
+    }
+
     /// Writes the whole trace as one JSON object. Only for a recorder made by
     /// [`TraceRecorder::new`]: a streaming one has already handed its events on.
     pub fn write_json(&self, w: impl Write) -> io::Result<()> {
@@ -332,7 +391,7 @@ impl TraceRecorder {
         for event in &self.events {
             out.event(event)?;
         }
-        out.end(self.dropped, self.max_events)
+        out.end(self.dropped, 0, self.max_events)
     }
 
     /// Ends a streamed trace: hands the writer the last events and the footer, and waits for
@@ -345,6 +404,7 @@ impl TraceRecorder {
         let _ = stream.batches.send(Batch::Events(rest));
         let _ = stream.batches.send(Batch::End {
             dropped: self.dropped,
+            lagged: self.lagged,
             max_events: self.max_events,
         });
         drop(stream.batches);
@@ -378,8 +438,9 @@ fn write_stream(
             }
             Batch::End {
                 dropped,
+                lagged,
                 max_events,
-            } => return out.end(dropped, max_events),
+            } => return out.end(dropped, lagged, max_events),
         }
     }
     Err(io::Error::other("the trace ended without its footer"))
@@ -413,9 +474,11 @@ impl<'a, W: Write> JsonOut<'a, W> {
         write_event(&mut self.w, event, self.process_name)
     }
 
-    /// The truncation note (if events were dropped) and the closing `otherData`.
-    fn end(mut self, dropped: u64, max_events: usize) -> io::Result<()> {
-        if dropped > 0 {
+    /// The truncation note (if events were dropped) and the closing `otherData`: `dropped`
+    /// over `max_events`, `lagged` because the writer fell behind.
+    fn end(mut self, dropped: u64, lagged: u64, max_events: usize) -> io::Result<()> {
+        let total = dropped + lagged;
+        if total > 0 {
             let note = Event {
                 name: Cow::Borrowed("trace truncated"),
                 cat: "gc.event",
@@ -424,7 +487,8 @@ impl<'a, W: Write> JsonOut<'a, W> {
                 dur: 0.0,
                 tid: TID_COLLECTOR,
                 args: Args::new(&[
-                    ("dropped_events", Arg::Num(dropped as f64)),
+                    ("dropped_events", Arg::Num(total as f64)),
+                    ("dropped_writer_behind", Arg::Num(lagged as f64)),
                     ("max_events", Arg::Num(max_events as f64)),
                 ]),
             };
@@ -432,7 +496,7 @@ impl<'a, W: Write> JsonOut<'a, W> {
         }
         write!(
             self.w,
-            "\n],\"otherData\":{{\"producer\":\"gclox\",\"clock\":\"microseconds since the runtime started\",\"dropped_events\":{dropped}}}}}\n"
+            "\n],\"otherData\":{{\"producer\":\"gclox\",\"clock\":\"microseconds since the runtime started\",\"dropped_events\":{total},\"dropped_writer_behind\":{lagged}}}}}\n"
         )?;
         self.w.flush()
     }

@@ -26,7 +26,36 @@ const MAX_CONSTANTS: usize = 256;
 /// Compiles a whole script. On failure returns every reported error line, in order, formatted
 /// as clox prints them (`[line N] Error at 'x': message`).
 pub fn compile(source: &str, globals: &mut GlobalNames) -> Result<FunctionCode, Vec<String>> {
+    compile_until(source, globals, &|| false).map_err(|end| match end {
+        CompileEnd::Errors(errors) => errors,
+        CompileEnd::Stopped => Vec::new(),
+    })
+}
+
+/// Why [`compile_until`] produced no code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CompileEnd {
+    /// Compile errors, each a line as clox prints it.
+    Errors(Vec<String>),
+    /// `stop` returned true: the host gave up (a deadline, an interrupt) before the end.
+    Stopped,
+}
+
+/// Tokens compiled between two calls of [`compile_until`]'s `stop`: a few hundred
+/// microseconds of work, so a 40 MB script stops within milliseconds of a deadline.
+pub const STOP_CHECK_TOKENS: u32 = 1 << 14;
+
+/// [`compile`], asking `stop` every [`STOP_CHECK_TOKENS`] tokens whether to give up: compiling a
+/// huge script takes seconds, and `--timeout` and signals must bound that too.
+pub fn compile_until(
+    source: &str,
+    globals: &mut GlobalNames,
+    stop: &dyn Fn() -> bool,
+) -> Result<FunctionCode, CompileEnd> {
     let mut c = Compiler {
+        stop,
+        tokens: 0,
+        stopped: false,
         scanner: Scanner::new(source),
         current: Token::synthetic(""),
         previous: Token::synthetic(""),
@@ -43,10 +72,12 @@ pub fn compile(source: &str, globals: &mut GlobalNames) -> Result<FunctionCode, 
         c.declaration();
     }
     let (function, _) = c.end_function();
-    if c.errors.is_empty() {
+    if c.stopped {
+        Err(CompileEnd::Stopped)
+    } else if c.errors.is_empty() {
         Ok(function)
     } else {
-        Err(c.errors)
+        Err(CompileEnd::Errors(c.errors))
     }
 }
 
@@ -139,6 +170,13 @@ struct ClassState<'src> {
 }
 
 struct Compiler<'src, 'g> {
+    /// Asked every [`STOP_CHECK_TOKENS`] tokens whether to give up ([`compile_until`]).
+    stop: &'g dyn Fn() -> bool,
+    /// Tokens scanned, for spacing the calls of `stop`.
+    tokens: u32,
+    /// `stop` said yes: the rest of the input reads as its end, so the parser unwinds at
+    /// once through its ordinary end-of-input paths.
+    stopped: bool,
     scanner: Scanner<'src>,
     current: Token<'src>,
     previous: Token<'src>,
@@ -155,6 +193,18 @@ impl<'src> Compiler<'src, '_> {
 
     fn advance(&mut self) {
         self.previous = self.current;
+        self.tokens = self.tokens.wrapping_add(1);
+        if self.tokens.is_multiple_of(STOP_CHECK_TOKENS) && !self.stopped && (self.stop)() {
+            self.stopped = true;
+        }
+        if self.stopped {
+            self.current = Token {
+                kind: TokenKind::Eof,
+                lexeme: "",
+                line: self.previous.line,
+            };
+            return;
+        }
         loop {
             self.current = self.scanner.scan_token();
             if self.current.kind != TokenKind::Error {

@@ -194,6 +194,15 @@ impl<'gc> Walker<'gc> {
 
 /// The live object graph of `vm`. `script` names the file in allocation sites.
 pub fn heap_graph(vm: &Vm<'_>) -> HeapGraph {
+    heap_graph_until(vm, &|| false).unwrap_or_default()
+}
+
+/// Objects scanned between two calls of [`heap_graph_until`]'s `stop`.
+pub const STOP_CHECK_OBJECTS: usize = 4096;
+
+/// [`heap_graph`], asking `stop` every [`STOP_CHECK_OBJECTS`] objects whether to give up
+/// (`None` then): walking a large heap takes a while, and `--timeout` bounds it.
+pub fn heap_graph_until(vm: &Vm<'_>, stop: &dyn Fn() -> bool) -> Option<HeapGraph> {
     let mut walker = Walker {
         builder: HeapGraphBuilder::new(),
         ids: HashMap::new(),
@@ -221,10 +230,15 @@ pub fn heap_graph(vm: &Vm<'_>) -> HeapGraph {
         let id = walker.node(Obj::Upvalue(*upvalue));
         walker.builder.add_root(id, "open upvalue");
     }
+    let mut scanned = 0usize;
     while let Some((obj, id)) = walker.queue.pop() {
         walker.scan(obj, id, &vm.stack);
+        scanned += 1;
+        if scanned.is_multiple_of(STOP_CHECK_OBJECTS) && stop() {
+            return None;
+        }
     }
-    walker.builder.finish()
+    Some(walker.builder.finish())
 }
 
 /// "file:line in f()" of every live sampled object, by address.

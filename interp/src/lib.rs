@@ -30,11 +30,13 @@ pub mod table;
 pub mod value;
 pub mod verify;
 pub mod vm;
+pub mod write_access;
 
 pub use error::LoxError;
 pub use exec::{run_slice, SliceEnd};
 pub use value::Value;
 pub use vm::{Vm, VmConfig};
+pub use write_access::WriteAccess;
 
 use gc_arena::Mutation;
 
@@ -57,6 +59,23 @@ pub fn compile_program(vm: &mut Vm<'_>, source: &str) -> Result<chunk::FunctionC
     let code = compiler::compile(source, &mut vm.env.global_names).map_err(LoxError::Compile)?;
     vm.sync_globals();
     Ok(code)
+}
+
+/// [`compile_program`] that asks `stop` now and then whether to give up (see
+/// [`compiler::compile_until`]); `Ok(None)` when it did.
+pub fn compile_program_until(
+    vm: &mut Vm<'_>,
+    source: &str,
+    stop: &dyn Fn() -> bool,
+) -> Result<Option<chunk::FunctionCode>, LoxError> {
+    match compiler::compile_until(source, &mut vm.env.global_names, stop) {
+        Ok(code) => {
+            vm.sync_globals();
+            Ok(Some(code))
+        }
+        Err(compiler::CompileEnd::Errors(errors)) => Err(LoxError::Compile(errors)),
+        Err(compiler::CompileEnd::Stopped) => Ok(None),
+    }
 }
 
 /// Verifies and loads code from [`compile_program`] (on the same `vm`) as the program `vm`

@@ -14,7 +14,9 @@
 //! | `__heapsnapshot(path)` | writes a `.heapsnapshot` of the live heap at the next instruction boundary |
 //! | `__leakreport()` | prints a leak report (top retainers and their paths) at the next instruction boundary |
 //!
-//! The `__` prefix keeps these out of the way of ordinary Lox programs' names.
+//! The `__` prefix keeps these out of the way of ordinary Lox programs' names. The two that
+//! write files work only where [`crate::VmConfig::write_access`] allows (nowhere by default;
+//! see `write_access.rs`); otherwise they raise a runtime error naming `--allow-write`.
 
 use gc_arena::Mutation;
 
@@ -117,12 +119,17 @@ fn write_heap_profile<'gc>(
     cx: &mut NativeCx<'gc, '_>,
     args: &[Value<'gc>],
 ) -> Result<Value<'gc>, String> {
-    let path = path_argument(args, "__writeheapprofile")?;
+    let name = path_argument(args, "__writeheapprofile")?;
+    let path = cx
+        .env
+        .config
+        .write_access
+        .check("__writeheapprofile", &name)?;
     let Some(profile) = crate::profile::heap_profile(cx.env) else {
         return Err("Heap profiling is off (memprofile rate 0).".to_string());
     };
     std::fs::write(&path, profile.encode())
-        .map_err(|e| format!("Cannot write heap profile '{path}': {e}."))?;
+        .map_err(|e| format!("Cannot write heap profile '{name}': {e}."))?;
     Ok(Value::TRUE)
 }
 
@@ -131,7 +138,9 @@ fn heap_snapshot<'gc>(
     cx: &mut NativeCx<'gc, '_>,
     args: &[Value<'gc>],
 ) -> Result<Value<'gc>, String> {
-    cx.env.requests.heap_snapshot = Some(path_argument(args, "__heapsnapshot")?);
+    let name = path_argument(args, "__heapsnapshot")?;
+    let path = cx.env.config.write_access.check("__heapsnapshot", &name)?;
+    cx.env.requests.heap_snapshot = Some(path);
     cx.env.allocator.end_slice();
     Ok(Value::NIL)
 }

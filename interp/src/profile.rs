@@ -52,3 +52,9 @@ pub fn heap_profile(env: &Env<'_>) -> Option<HeapProfile> {
 pub fn heap_graph(vm: &Vm<'_>) -> HeapGraph {
     crate::heap_walk::heap_graph(vm)
 }
+
+/// [`heap_graph`] that gives up (`None`) when `stop` says so (see
+/// [`crate::heap_walk::heap_graph_until`]).
+pub fn heap_graph_until(vm: &Vm<'_>, stop: &dyn Fn() -> bool) -> Option<HeapGraph> {
+    crate::heap_walk::heap_graph_until(vm, stop)
+}

@@ -33,6 +33,9 @@ pub struct VmConfig {
     /// allocates black (the `go119` and `go117` pacers); otherwise they are white and die
     /// with the cycle if unreachable at its end (gc-arena's default, and Lua's).
     pub allocate_black: bool,
+    /// Which files natives may write (`__writeheapprofile`, `__heapsnapshot`): none by
+    /// default.
+    pub write_access: crate::WriteAccess,
 }
 
 impl Default for VmConfig {
@@ -43,6 +46,7 @@ impl Default for VmConfig {
             memprofile_rate: 512 * 1024,
             script_name: "script".to_string(),
             allocate_black: false,
+            write_access: crate::WriteAccess::Denied,
         }
     }
 }
@@ -74,8 +78,9 @@ pub struct Requests {
     pub collect_for_memory: bool,
     /// Set gogc (`None`: off), as `__setgcpercent` asked.
     pub set_gogc: Option<Option<u32>>,
-    /// Write a heap snapshot to this file (`__heapsnapshot`).
-    pub heap_snapshot: Option<String>,
+    /// Write a heap snapshot to this file (`__heapsnapshot`), already checked against
+    /// [`VmConfig::write_access`].
+    pub heap_snapshot: Option<std::path::PathBuf>,
     /// Print a leak report (`__leakreport`).
     pub leak_report: bool,
 }

@@ -7,12 +7,13 @@ use std::time::Duration;
 use clap::Parser;
 use gclox_gc::{GcConfig, GcMode, PacerKind};
 use gclox_interp::VmConfig;
-use gclox_runtime::Config;
+use gclox_runtime::{Config, WriteAccess};
 
 /// gclox: a Lox interpreter whose every value lives in a gc-arena tracing-GC arena
 ///
 /// Runs SCRIPT, or starts an interactive REPL when no script is given.
-/// Exit codes: 0 ok, 64 usage error, 65 compile error, 70 runtime error, 74 unreadable file.
+/// Exit codes: 0 ok, 64 usage error, 65 compile error, 70 runtime error (timeout included),
+/// 74 unreadable file or closed stdout, 130 SIGINT, 143 SIGTERM (docs/security.md).
 /// Sizes take Go's units: B, KiB, MiB, GiB, TiB (e.g. 64MiB); a bare number is bytes.
 // No `about`: clap then takes both `-h`'s summary and `--help`'s text from this comment, so
 // the two open alike (`about` alone would take the crate's description instead).
@@ -166,6 +167,13 @@ pub struct Cli {
     #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
     pub timeout: Option<Duration>,
 
+    /// Let scripts write files (`__writeheapprofile`, `__heapsnapshot`): anywhere the process
+    /// may, or with `--allow-write=DIR` only inside DIR (paths resolved, `..` and symlinks
+    /// kept inside). Denied by default; the output flags (--memprofile …) are always allowed.
+    #[arg(long, value_name = "DIR", num_args = 0..=1, require_equals = true,
+          default_missing_value = "", value_parser = parse_allow_write)]
+    pub allow_write: Option<WriteAccess>,
+
     /// At exit, print heap and collector totals, MMU at 1/10/100 ms (and peak RSS on Linux)
     /// to stderr.
     #[arg(long)]
@@ -189,6 +197,7 @@ impl Cli {
                     .script
                     .as_ref()
                     .map_or("<repl>".to_string(), |p| p.display().to_string()),
+                write_access: self.allow_write.clone().unwrap_or_default(),
                 // Set by the runtime from the pacer.
                 ..VmConfig::default()
             },
@@ -281,7 +290,7 @@ pub fn help_or_usage(err: &clap::Error, usage: &str) -> u8 {
         let _ = err.print();
         return 0;
     }
-    eprintln!("{usage}");
+    say!("{usage}");
     crate::EXIT_USAGE
 }
 
@@ -342,6 +351,14 @@ pub fn parse_positive_duration(s: &str) -> Result<Duration, String> {
         d if d.is_zero() => Err(format!("'{s}' must be longer than zero")),
         d => Ok(d),
     }
+}
+
+/// `--allow-write` (empty: anywhere) or `--allow-write=DIR` (an existing directory).
+fn parse_allow_write(s: &str) -> Result<WriteAccess, String> {
+    if s.is_empty() {
+        return Ok(WriteAccess::Anywhere);
+    }
+    WriteAccess::inside(std::path::Path::new(s))
 }
 
 /// A gogc setting: a percentage, or `None` for off.

@@ -80,7 +80,7 @@ use std::time::{Duration, Instant};
 
 use gc_arena::Rootable;
 use gclox_gc::{Heap, Telemetry};
-use gclox_interp::{compile_program, load_compiled, run_slice, SliceEnd, Vm};
+use gclox_interp::{compile_program_until, load_compiled, run_slice, SliceEnd, Vm};
 
 pub use gclox_interp::error::{EXIT_COMPILE_ERROR, EXIT_RUNTIME_ERROR};
 
@@ -93,7 +93,7 @@ pub use gclox_gc::{
 };
 /// The language crate: compiler, bytecode, disassembler, VM (`gclox_runtime::gclox_interp::…`).
 pub use gclox_interp;
-pub use gclox_interp::{LoxError, VmConfig};
+pub use gclox_interp::{LoxError, VmConfig, WriteAccess};
 
 /// The arena root type of a runtime: the whole VM.
 pub type VmRoot = Rootable![Vm<'_>];
@@ -107,8 +107,8 @@ pub struct Config {
     pub slice_instructions: u32,
     /// Most instructions one `run_source` may execute ("Instruction limit exceeded.").
     pub max_instructions: Option<u64>,
-    /// Most wall time one `run_source` may take ("Time limit exceeded."), checked between
-    /// slices.
+    /// Most wall time one `run_source` may take ("Time limit exceeded."), compiling included:
+    /// checked every few thousand tokens while compiling and between slices while running.
     pub timeout: Option<Duration>,
     /// Print a leak report (once) when the live heap first exceeds the soft memory limit.
     pub leak_report_on_memlimit: bool,
@@ -138,9 +138,20 @@ impl InterruptHandle {
         self.0.store(true, Ordering::Relaxed);
     }
 
+    /// Forgets a pending interrupt (the REPL does before each entry, so a Ctrl-C that arrived
+    /// while nothing ran does not stop the next statement).
+    pub fn clear(&self) {
+        self.0.store(false, Ordering::Relaxed);
+    }
+
     /// Consumes a pending interrupt.
     fn take(&self) -> bool {
         self.0.swap(false, Ordering::Relaxed)
+    }
+
+    /// Whether an interrupt is pending (without consuming it).
+    fn is_set(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
     }
 }
 
@@ -184,6 +195,8 @@ pub struct Runtime {
     mmu: Option<gclox_gc::mmu::OnlineMmu>,
     /// List each program's bytecode on the output before running it ([`Runtime::set_print_code`]).
     print_code: bool,
+    /// When every run must have ended ([`Runtime::set_deadline`]).
+    deadline: Option<Instant>,
 }
 
 impl Runtime {
@@ -207,6 +220,7 @@ impl Runtime {
             memlimit_reported: false,
             mmu: None,
             print_code: false,
+            deadline: None,
         }
     }
 
@@ -239,28 +253,58 @@ impl Runtime {
         self.heap.set_telemetry(telemetry);
     }
 
+    /// A wall-clock deadline for everything this runtime runs from now on, on top of
+    /// [`Config::timeout`] (which counts per `run_source`): compiling or running past it fails
+    /// with "Time limit exceeded.". The CLI sets it from `--timeout` at its own start, so the
+    /// limit bounds the whole process, reading the script included.
+    pub fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
+    }
+
     /// Compiles and runs `source` to completion. Globals persist across calls, so a REPL runs
     /// each line through this.
     pub fn run_source(&mut self, source: &str) -> Result<(), LoxError> {
+        let limit = match (self.deadline, self.config.timeout) {
+            (deadline, None) => deadline,
+            (None, Some(t)) => Instant::now().checked_add(t),
+            (Some(d), Some(t)) => Some(Instant::now().checked_add(t).map_or(d, |e| e.min(d))),
+        };
+        let past = move || limit.is_some_and(|l| Instant::now() >= l);
         let print_code = self.print_code;
-        self.heap.mutate_root(|mc, vm| {
-            let code = compile_program(vm, source)?;
+        let interrupt = self.interrupt.clone();
+        let stop = || interrupt.is_set() || past();
+        let compiled = self.heap.mutate_root(|mc, vm| {
+            let Some(code) = compile_program_until(vm, source, &stop)? else {
+                return Ok(false);
+            };
             if print_code {
                 let listing =
                     gclox_interp::disasm::disassemble_program(&code, &vm.env.global_names);
                 let _ = vm.env.out.write_all(listing.as_bytes());
             }
-            load_compiled(mc, vm, &code)
+            load_compiled(mc, vm, &code).map(|()| true)
         })?;
-        let result = self.run_loaded();
+        if !compiled {
+            // Stopped while compiling: no frame ran, so no stack trace.
+            let message = if self.interrupt.take() {
+                "Interrupted."
+            } else {
+                "Time limit exceeded."
+            };
+            self.heap.trace_event(message);
+            return Err(LoxError::Runtime {
+                message: message.to_string(),
+                trace: Vec::new(),
+            });
+        }
+        let result = self.run_loaded(limit);
         self.flush_output();
         result
     }
 
     /// The slice loop: a slice of execution, then the collector's step, until the program ends
-    /// or a limit stops it.
-    fn run_loaded(&mut self) -> Result<(), LoxError> {
-        let started = Instant::now();
+    /// or a limit (`limit`: the time limit's instant) stops it.
+    fn run_loaded(&mut self, limit: Option<Instant>) -> Result<(), LoxError> {
         let first_instruction = self.instructions();
         loop {
             let executed = self.instructions() - first_instruction;
@@ -318,7 +362,7 @@ impl Runtime {
             if self.interrupt.take() {
                 return Err(self.fail("Interrupted."));
             }
-            if self.config.timeout.is_some_and(|t| started.elapsed() > t) {
+            if limit.is_some_and(|l| Instant::now() >= l) {
                 return Err(self.fail("Time limit exceeded."));
             }
         }
@@ -346,13 +390,14 @@ impl Runtime {
         let _ = self.reports.flush();
     }
 
-    fn snapshot_to_file(&mut self, path: &str) {
+    fn snapshot_to_file(&mut self, path: &std::path::Path) {
         let written = std::fs::File::create(path)
             .and_then(|f| self.write_heap_snapshot(std::io::BufWriter::new(f)));
         if let Err(err) = written {
             let _ = writeln!(
                 self.reports,
-                "gclox: cannot write heap snapshot {path}: {err}"
+                "gclox: cannot write heap snapshot {}: {err}",
+                path.display()
             );
         }
     }
@@ -383,18 +428,18 @@ impl Runtime {
             .mutate(|_, vm| gclox_interp::profile::heap_graph(vm))
     }
 
+    /// [`Runtime::heap_graph`] that gives up (`None`) once `deadline` passes: a host bounding
+    /// its exit-time outputs by a deadline (the CLI's `--timeout`).
+    pub fn heap_graph_until(&self, deadline: Instant) -> Option<gclox_gc::snapshot::HeapGraph> {
+        let stop = || Instant::now() >= deadline;
+        self.heap
+            .mutate(|_, vm| gclox_interp::profile::heap_graph_until(vm, &stop))
+    }
+
     /// A text leak report of the live heap now: top retainers by retained size with their
     /// shortest paths from a root (see `gclox_gc::snapshot`).
     pub fn leak_report(&self, top: usize) -> String {
-        let graph = self.heap_graph();
-        let analysis = gclox_gc::snapshot::Analysis::new(&graph);
-        let mut report = analysis.leak_report(&graph, top);
-        report.push_str(&report::survivors::survivors_by_site(
-            &graph,
-            &analysis,
-            top.min(5),
-        ));
-        report
+        leak_report_of(&self.heap_graph(), top)
     }
 
     /// Writes a heap snapshot of the live heap now in V8's `.heapsnapshot` format (Chrome
@@ -423,6 +468,12 @@ impl Runtime {
     ) -> std::io::Result<()> {
         let name = format!("gclox {}", self.config.vm.script_name);
         self.heap.stream_trace(max_events, &name, Box::new(w))
+    }
+
+    /// Events a streamed trace dropped so far because its writer thread fell behind (a pipe
+    /// nobody reads): the backlog is bounded, see `gclox_gc::trace`.
+    pub fn trace_lagged(&self) -> u64 {
+        self.heap.trace().map_or(0, |t| t.lagged())
     }
 
     /// Ends a trace started by [`Runtime::stream_trace`]: writes its last events and the end
@@ -554,4 +605,17 @@ impl Runtime {
     pub fn set_gogc(&mut self, gogc: Option<u32>) -> Option<u32> {
         self.heap.set_gogc(gogc)
     }
+}
+
+/// The leak report of [`Runtime::leak_report`] from a graph already walked (plain data: a
+/// host may analyse it on another thread, as the CLI does to bound it by `--timeout`).
+pub fn leak_report_of(graph: &gclox_gc::snapshot::HeapGraph, top: usize) -> String {
+    let analysis = gclox_gc::snapshot::Analysis::new(graph);
+    let mut report = analysis.leak_report(graph, top);
+    report.push_str(&report::survivors::survivors_by_site(
+        graph,
+        &analysis,
+        top.min(5),
+    ));
+    report
 }

@@ -1,7 +1,7 @@
 //! The `gclox` command: run a Lox file, or start a REPL when no file is given.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -11,12 +11,35 @@ use std::time::{Duration, Instant};
 use gclox_runtime::report::Recorder;
 use gclox_runtime::{sink, Config, Runtime};
 
-use flags::Cli;
+/// `eprintln!` that cannot panic: stderr may be a closed pipe (`gclox x.lox 2>&1 | head -1`),
+/// and a message that cannot be shown is no reason to abort. `say!` ends the line,
+/// `say_part!` does not.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+macro_rules! say_part {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
 
+use deadline::Deadlines;
+use flags::Cli;
+use signals::SignalWatch;
+use stdout_watch::StdoutWatch;
+
+mod cut_short;
+mod deadline;
 mod flags;
 mod repl;
 mod report_cmd;
 mod scavenger;
+mod signals;
+mod stdout_watch;
 
 /// mimalloc instead of the system allocator: every script object is one allocation and every
 /// sweep frees one per dead object, so malloc/free speed is collector and mutator speed
@@ -36,6 +59,8 @@ const EXIT_USAGE: u8 = 64;
 const EXIT_IO: u8 = 74;
 
 fn main() -> ExitCode {
+    // `--timeout` counts from here: reading and compiling the script are part of the run.
+    let start = Instant::now();
     // `gclox report …` reads logs instead of running a script (a script named `report` runs
     // as `gclox ./report`).
     let args: Vec<String> = std::env::args().collect();
@@ -50,7 +75,7 @@ fn main() -> ExitCode {
     };
 
     if cli.memprofile.is_some() && cli.memprofilerate == 0 {
-        eprintln!(
+        say!(
             "gclox: --memprofile needs sampling on, but --memprofilerate is 0 (try 'gclox --help')"
         );
         return ExitCode::from(EXIT_USAGE);
@@ -59,16 +84,16 @@ fn main() -> ExitCode {
         return ExitCode::from(profile_top(profile, &cli));
     }
     let code = match &cli.script {
-        None => repl::run(new_runtime(&cli)),
-        Some(path) => run_file(path, &cli),
+        None => repl::run(new_runtime(&cli, sink::stdout())),
+        Some(path) => run_file(path, &cli, start),
     };
     ExitCode::from(code)
 }
 
-/// A runtime configured by the flags, printing to stdout, with telemetry on stderr.
-fn new_runtime(cli: &Cli) -> Runtime {
+/// A runtime configured by the flags, printing to `out`, with telemetry on stderr.
+fn new_runtime(cli: &Cli, out: Box<dyn Write>) -> Runtime {
     let config: Config = cli.config();
-    let mut runtime = Runtime::new(config, sink::stdout());
+    let mut runtime = Runtime::new(config, out);
     if cli.memlimit.is_some() {
         scavenger::purge_eagerly();
         runtime.set_memory_probe(gclox_runtime::rss::resident_probe());
@@ -98,8 +123,17 @@ impl Outputs {
                 .map(|file| Some((path.clone(), file)))
                 .map_err(|err| format!("cannot write {what} {}: {err}", path.display())),
         };
-        let memprofile = open(&cli.memprofile, "heap profile")?;
-        let heapsnapshot = open(&cli.heapsnapshot, "heap snapshot")?;
+        let mut memprofile = open(&cli.memprofile, "heap profile")?;
+        let mut heapsnapshot = open(&cli.heapsnapshot, "heap snapshot")?;
+        // Valid files from the start: whatever ends the process, they never hold half a file.
+        if let Some((path, file)) = &mut memprofile {
+            cut_short::placeholder_profile(file, cli.memprofilerate)
+                .map_err(|err| format!("cannot write heap profile {}: {err}", path.display()))?;
+        }
+        if let Some((path, file)) = &mut heapsnapshot {
+            cut_short::placeholder_snapshot(file)
+                .map_err(|err| format!("cannot write heap snapshot {}: {err}", path.display()))?;
+        }
         let report = open(&cli.report, "report")?;
         let trace = match open(&cli.trace, "trace")? {
             None => None,
@@ -119,34 +153,55 @@ impl Outputs {
     }
 
     /// Writes every file. Returns false (after saying why) if one could not be written.
-    /// `recorder` holds the run's record when `--report` asked for one.
-    fn write(self, runtime: &mut Runtime, cli: &Cli, recorder: Option<Recorder>) -> bool {
+    /// `recorder` holds the run's record when `--report` asked for one. Past `deadline`
+    /// (`--timeout`'s, for outputs) the profile, snapshot and leak report stop and say so.
+    fn write(
+        self,
+        runtime: &mut Runtime,
+        cli: &Cli,
+        recorder: Option<Recorder>,
+        deadline: Option<Instant>,
+    ) -> bool {
         let mut ok = true;
         let mut report = |what: &str, path: &Path, written: std::io::Result<()>| {
             if let Err(err) = written {
-                eprintln!("gclox: cannot write {what} {}: {err}", path.display());
+                say!("gclox: cannot write {what} {}: {err}", path.display());
                 ok = false;
             }
         };
-        if let Some((path, mut file)) = self.memprofile {
+        // The trace first: its end is cheap but must be written for the file to be JSON, and
+        // outputs cut short below leave their workers running, which would compete with it.
+        if let Some(path) = self.trace {
+            let lagged = runtime.trace_lagged();
+            report("trace", &path, runtime.finish_trace());
+            if lagged > 0 {
+                say!(
+                    "gclox: trace {}: {lagged} events dropped because its writer fell behind \
+                     (otherData.dropped_writer_behind)",
+                    path.display()
+                );
+            }
+        }
+        if let Some((path, file)) = self.memprofile {
             let written = match runtime.heap_profile() {
-                Some(profile) => file.write_all(&profile.encode()),
+                Some(profile) => cut_short::write_profile(file, &path, profile, deadline),
                 None => Err(std::io::Error::other("sampling is off")),
             };
             report("heap profile", &path, written);
         }
         if let Some((path, file)) = self.heapsnapshot {
-            report(
-                "heap snapshot",
-                &path,
-                runtime.write_heap_snapshot(BufWriter::new(file)),
-            );
+            let graph = deadline::heap_graph(runtime, deadline);
+            let written = cut_short::write_snapshot(file, &path, graph, deadline);
+            report("heap snapshot", &path, written);
         }
         if cli.leak_report {
-            eprint!("gclox: leak report (at exit)\n{}", runtime.leak_report(10));
-        }
-        if let Some(path) = self.trace {
-            report("trace", &path, runtime.finish_trace());
+            let graph = deadline::heap_graph(runtime, deadline);
+            match cut_short::leak_report(graph, deadline) {
+                Some(text) => say_part!("gclox: leak report (at exit)\n{text}"),
+                None => {
+                    say!("gclox: leak report (at exit) cut short: the --timeout deadline passed")
+                }
+            }
         }
         if let (Some((path, mut file)), Some(recorder)) = (self.report, recorder) {
             let began = Instant::now();
@@ -159,7 +214,7 @@ impl Outputs {
             let html = gclox_runtime::report::run_page(&run);
             let written = file.write_all(html.as_bytes());
             if cli.stats && written.is_ok() {
-                eprintln!(
+                say!(
                     "gclox: report {}: {} bytes written in {:.1} ms",
                     path.display(),
                     html.len(),
@@ -172,25 +227,39 @@ impl Outputs {
     }
 }
 
-fn run_file(path: &Path, cli: &Cli) -> u8 {
+fn run_file(path: &Path, cli: &Cli, start: Instant) -> u8 {
+    let deadlines = Deadlines::new(start, cli.timeout);
+    if let Some(d) = &deadlines {
+        d.start_watchdog();
+    }
     let source = match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(_) => {
-                eprintln!("File \"{}\" is not valid UTF-8.", path.display());
+                say!("File \"{}\" is not valid UTF-8.", path.display());
                 return EXIT_IO;
             }
         },
         Err(_) => {
-            eprintln!("Could not open file \"{}\".", path.display());
+            say!("Could not open file \"{}\".", path.display());
             return EXIT_IO;
         }
     };
-    let mut runtime = new_runtime(cli);
+    let stdout = StdoutWatch::new();
+    let mut runtime = new_runtime(cli, stdout.sink());
+    stdout.interrupt_on_failure(runtime.interrupt_handle());
+    runtime.set_deadline(deadlines.map(|d| d.script));
+    let signals = match SignalWatch::for_run(runtime.interrupt_handle()) {
+        Ok(watch) => Some(watch),
+        Err(err) => {
+            say!("gclox: cannot watch for signals: {err}");
+            None
+        }
+    };
     let outputs = match Outputs::create(cli, &mut runtime) {
         Ok(outputs) => outputs,
         Err(message) => {
-            eprintln!("gclox: {message}");
+            say!("gclox: {message}");
             return EXIT_IO;
         }
     };
@@ -203,7 +272,7 @@ fn run_file(path: &Path, cli: &Cli) -> u8 {
             ) {
                 Ok(sampler) => Some(sampler),
                 Err(err) => {
-                    eprintln!("gclox: cannot write {}: {err}", path.display());
+                    say!("gclox: cannot write {}: {err}", path.display());
                     return EXIT_IO;
                 }
             }
@@ -218,7 +287,7 @@ fn run_file(path: &Path, cli: &Cli) -> u8 {
         Some((path, _)) => match Recorder::start(&mut runtime, REPORT_SAMPLE_INTERVAL) {
             Ok(recorder) => Some(recorder),
             Err(err) => {
-                eprintln!(
+                say!(
                     "gclox: cannot start the report's sampler for {}: {err}",
                     path.display()
                 );
@@ -229,26 +298,49 @@ fn run_file(path: &Path, cli: &Cli) -> u8 {
     };
     let result = runtime.run_source(&source);
     let sampled = sampler.map(|s| s.stop());
+    let output_deadline = deadlines.map(|d| d.outputs);
+    let stdout_failure = stdout.failure();
     let mut code = match result {
         Ok(()) => 0,
+        // The interrupt that a failed stdout asked for: its own line below says it all.
+        Err(err) if stdout_failure.is_some() && is_interrupt(&err) => EXIT_IO,
         Err(err) => {
-            eprint!("{err}");
+            let _ =
+                deadline::print_error_until(&mut std::io::stderr().lock(), &err, output_deadline);
             err.exit_code() as u8
         }
     };
     if let Some(Err(err)) = sampled {
-        eprintln!("gclox: memstats CSV: {err}");
+        say!("gclox: memstats CSV: {err}");
         if code == 0 {
             code = EXIT_IO;
         }
     }
-    if !outputs.write(&mut runtime, cli, recorder) && code == 0 {
+    if !outputs.write(&mut runtime, cli, recorder, output_deadline) && code == 0 {
         code = EXIT_IO;
     }
     if cli.stats {
         print_stats(&runtime);
     }
-    code
+    // Output the script printed at the very end fails only now, at the last flush.
+    runtime.flush_output();
+    if let Some(line) = stdout.failure() {
+        say!("{line}");
+        if code == 0 || stdout_failure.is_some() {
+            code = EXIT_IO;
+        }
+    }
+    // Freeing a large heap object by object takes a while (0.1 s for 1.5 M objects) that
+    // `--timeout` would have to cover; the process is ending, so the OS frees it at once.
+    std::mem::forget(runtime);
+    // A signal decides the exit code, as it would have had it killed the process.
+    signals.and_then(|s| s.exit_code()).unwrap_or(code)
+}
+
+/// Whether `err` is the runtime's "Interrupted." (which the CLI asks for on a failed stdout
+/// and on signals).
+fn is_interrupt(err: &gclox_runtime::LoxError) -> bool {
+    matches!(err, gclox_runtime::LoxError::Runtime { message, .. } if message == "Interrupted.")
 }
 
 /// `--profile-top`: a readable summary of a profile without Go installed.
@@ -256,7 +348,7 @@ fn profile_top(path: &Path, cli: &Cli) -> u8 {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(_) => {
-            eprintln!("Could not open file \"{}\".", path.display());
+            say!("Could not open file \"{}\".", path.display());
             return EXIT_IO;
         }
     };
@@ -266,7 +358,7 @@ fn profile_top(path: &Path, cli: &Cli) -> u8 {
             0
         }
         Err(err) => {
-            eprintln!("gclox: {} is not a heap profile: {err}", path.display());
+            say!("gclox: {} is not a heap profile: {err}", path.display());
             EXIT_IO
         }
     }
@@ -275,11 +367,15 @@ fn profile_top(path: &Path, cli: &Cli) -> u8 {
 fn print_stats(runtime: &Runtime) {
     let s = runtime.stats();
     let m = runtime.memstats();
-    eprintln!(
+    say!(
         "gclox: {} objects ({} bytes) allocated, {} live ({} bytes), {} interned strings",
-        m.mallocs, m.total_alloc, m.heap_objects, m.heap_alloc, s.interned_strings
+        m.mallocs,
+        m.total_alloc,
+        m.heap_objects,
+        m.heap_alloc,
+        s.interned_strings
     );
-    eprintln!(
+    say!(
         "gclox: {} GC cycles ({} forced), {} steps, {:.3} ms total pause, pause p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms, GC CPU {:.1}%",
         m.num_gc,
         m.num_forced_gc,
@@ -298,8 +394,8 @@ fn print_stats(runtime: &Runtime) {
             None => format!("{label} n/a (run shorter)"),
         })
         .collect();
-    eprintln!("gclox: MMU {}", mmu.join(", "));
+    say!("gclox: MMU {}", mmu.join(", "));
     if let Some(kib) = gclox_runtime::rss::peak_resident_kib() {
-        eprintln!("gclox: peak RSS {kib} KiB");
+        say!("gclox: peak RSS {kib} KiB");
     }
 }

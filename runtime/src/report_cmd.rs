@@ -65,13 +65,13 @@ fn load(path: &Path) -> Result<RunData, u8> {
     let text = match std::fs::read(path) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(err) => {
-            eprintln!("gclox report: cannot read {}: {err}", path.display());
+            say!("gclox report: cannot read {}: {err}", path.display());
             return Err(crate::EXIT_IO);
         }
     };
     let log = GctraceLog::parse(&text);
     if log.cycles.is_empty() {
-        eprintln!(
+        say!(
             "gclox report: {} has no gctrace 'gc N @…' line ({} lines read)",
             path.display(),
             log.lines
@@ -89,7 +89,7 @@ fn write_page(path: &Path, html: &str) -> u8 {
     match std::fs::write(path, html) {
         Ok(()) => 0,
         Err(err) => {
-            eprintln!("gclox report: cannot write {}: {err}", path.display());
+            say!("gclox report: cannot write {}: {err}", path.display());
             crate::EXIT_IO
         }
     }

@@ -18,6 +18,7 @@ const DOCUMENTS: &[&str] = &[
     "RESULTS.md",
     "experiments/README.md",
     "fuzz/README.md",
+    "docs/security.md",
     "benches/README.md",
     "experiments/trace-viewers/README.md",
 ];

@@ -175,7 +175,20 @@ fn scripts_write_profiles_and_snapshots_when_they_choose() {
         profile_path.display(),
         snapshot_path.display()
     );
+    // Denied by default: the first write is a runtime error that names the flag.
     let (mut rt, out) = runtime_with_rate(4096);
+    let err = rt
+        .run_source(&source)
+        .expect_err("writes are denied by default");
+    assert!(err.to_string().contains("--allow-write"), "{err}");
+    assert!(!profile_path.exists() && !snapshot_path.exists());
+    assert_eq!(out.text(), "done\n");
+
+    let mut config = Config::default();
+    config.vm.memprofile_rate = 4096;
+    config.vm.write_access = gclox_runtime::WriteAccess::inside(&dir).unwrap();
+    let out = Captured::new();
+    let mut rt = Runtime::new(config, out.writer());
     rt.run_source(&source).expect("runs");
     assert_eq!(out.text(), "done\ntrue\nafter\n");
     let profile = HeapProfile::decode(&std::fs::read(&profile_path).unwrap()).unwrap();
