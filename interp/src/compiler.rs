@@ -26,7 +26,48 @@ const MAX_CONSTANTS: usize = 256;
 /// Compiles a whole script. On failure returns every reported error line, in order, formatted
 /// as clox prints them (`[line N] Error at 'x': message`).
 pub fn compile(source: &str, globals: &mut GlobalNames) -> Result<FunctionCode, Vec<String>> {
+    match compile_within(source, globals, usize::MAX) {
+        Ok(code) => Ok(code),
+        Err(Failure::Errors(errors)) => Err(errors),
+        Err(Failure::OutOfMemory) => Err(vec![OUT_OF_MEMORY.to_string()]),
+    }
+}
+
+/// The message of a compilation stopped by its memory budget (a runtime error, as for any
+/// other memory the script makes the runtime hold).
+pub const OUT_OF_MEMORY: &str = "Out of memory.";
+
+/// Why [`compile_within`] failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The compile errors, as [`compile`] returns them.
+    Errors(Vec<String>),
+    /// The compiled code (and what loading it will copy), the global names it added and the
+    /// error messages came to more than the budget.
+    OutOfMemory,
+}
+
+/// A loaded string constant's object beyond its text (header, fields, intern-table entry),
+/// roughly: the budget need not be exact, only proportional.
+const CONSTANT_STRING_OBJECT_BYTES: usize = 64;
+
+/// Bytes one emitted code byte costs until the program runs: the byte and its line here,
+/// then again in the loaded prototype with its inline-cache hint.
+const BYTES_PER_CODE_BYTE: usize =
+    2 * (1 + std::mem::size_of::<u32>()) + std::mem::size_of::<crate::table::Hint>();
+
+/// Like [`compile`], but stops (skipping the rest of the input) once what it built would
+/// make the runtime hold more than `budget` bytes: [`Failure::OutOfMemory`].
+pub fn compile_within(
+    source: &str,
+    globals: &mut GlobalNames,
+    budget: usize,
+) -> Result<FunctionCode, Failure> {
+    let names_before = globals.bytes();
     let mut c = Compiler {
+        spent: 0,
+        budget: budget.saturating_add(names_before),
+        out_of_memory: false,
         scanner: Scanner::new(source),
         current: Token::synthetic(""),
         previous: Token::synthetic(""),
@@ -43,10 +84,12 @@ pub fn compile(source: &str, globals: &mut GlobalNames) -> Result<FunctionCode, 
         c.declaration();
     }
     let (function, _) = c.end_function();
-    if c.errors.is_empty() {
+    if c.out_of_memory {
+        Err(Failure::OutOfMemory)
+    } else if c.errors.is_empty() {
         Ok(function)
     } else {
-        Err(c.errors)
+        Err(Failure::Errors(c.errors))
     }
 }
 
@@ -139,6 +182,13 @@ struct ClassState<'src> {
 }
 
 struct Compiler<'src, 'g> {
+    /// Bytes the output (with its loaded copy), the new global names and the error
+    /// messages will hold, checked against `budget` (which includes the names' bytes
+    /// before compiling).
+    spent: usize,
+    budget: usize,
+    /// The budget ran out: the rest of the input is skipped.
+    out_of_memory: bool,
     scanner: Scanner<'src>,
     current: Token<'src>,
     previous: Token<'src>,
@@ -205,8 +255,31 @@ impl<'src> Compiler<'src, '_> {
             TokenKind::Error => String::new(),
             _ => format!(" at '{}'", token.lexeme),
         };
-        self.errors
-            .push(format!("[line {}] Error{location}: {message}", token.line));
+        let error = format!("[line {}] Error{location}: {message}", token.line);
+        self.charge(error.len() + std::mem::size_of::<String>());
+        self.errors.push(error);
+    }
+
+    /// Counts `bytes` more of output against the budget; past it, stops compiling: the
+    /// rest of the input is skipped as after too much nesting (see `enter_nesting`).
+    #[inline]
+    fn charge(&mut self, bytes: usize) {
+        self.spent += bytes;
+        if self.spent > self.budget && !self.out_of_memory {
+            self.check_budget();
+        }
+    }
+
+    #[cold]
+    fn check_budget(&mut self) {
+        // The global names the program added count too (the table keeps them).
+        if self.spent.saturating_add(self.globals.bytes()) <= self.budget {
+            return;
+        }
+        self.out_of_memory = true;
+        while self.current.kind != TokenKind::Eof {
+            self.advance();
+        }
     }
 
     fn synchronize(&mut self) {
@@ -261,6 +334,7 @@ impl<'src> Compiler<'src, '_> {
     fn emit(&mut self, byte: u8) {
         let line = self.previous.line;
         self.code().write(byte, line);
+        self.charge(BYTES_PER_CODE_BYTE);
     }
 
     fn emit2(&mut self, a: u8, b: u8) {
@@ -298,6 +372,19 @@ impl<'src> Compiler<'src, '_> {
             return 0;
         }
         if existing.is_none() {
+            // The constant here, then its loaded value: a string's text twice (here and
+            // interned, with the string object), a function's names twice (here and in its
+            // prototype; its code was counted as it was emitted).
+            let text = match &constant {
+                Constant::Number(_) => 0,
+                Constant::String(s) => s.len() + CONSTANT_STRING_OBJECT_BYTES,
+                Constant::Function(f) => {
+                    f.name.as_deref().map_or(0, str::len)
+                        + f.qualified_name.as_deref().map_or(0, str::len)
+                        + std::mem::size_of::<FunctionCode>()
+                }
+            };
+            self.charge(std::mem::size_of::<Constant>() + std::mem::size_of::<u64>() + 2 * text);
             self.code().constants.push(constant);
         }
         index as u8

@@ -54,7 +54,27 @@ pub fn load_program<'gc>(
 /// loading it: the first half of [`load_program`], for a host that also wants the code (to
 /// disassemble it, see [`disasm`]).
 pub fn compile_program(vm: &mut Vm<'_>, source: &str) -> Result<chunk::FunctionCode, LoxError> {
-    let code = compiler::compile(source, &mut vm.env.global_names).map_err(LoxError::Compile)?;
+    // Compiling may hold what the heap limit leaves after the live heap, what the VM holds
+    // outside it, and the source text itself.
+    let budget = vm
+        .env
+        .allocator
+        .headroom(vm.host_bytes() as u64)
+        .map_or(usize::MAX, |room| {
+            usize::try_from(room)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(source.len())
+        });
+    let code = match compiler::compile_within(source, &mut vm.env.global_names, budget) {
+        Ok(code) => code,
+        Err(compiler::Failure::Errors(errors)) => return Err(LoxError::Compile(errors)),
+        Err(compiler::Failure::OutOfMemory) => {
+            return Err(LoxError::Runtime {
+                message: compiler::OUT_OF_MEMORY.to_string(),
+                trace: Vec::new(),
+            })
+        }
+    };
     vm.sync_globals();
     Ok(code)
 }

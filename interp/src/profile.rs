@@ -14,7 +14,7 @@ use crate::vm::{Env, Vm};
 pub fn heap_profile(env: &Env<'_>) -> Option<HeapProfile> {
     let tracker = env.sampling?;
     let tracker = tracker.borrow();
-    let file = &env.config.script_name;
+    let file: std::rc::Rc<str> = env.config.script_name.as_str().into();
     let sites = tracker
         .table
         .sites
@@ -24,7 +24,7 @@ pub fn heap_profile(env: &Env<'_>) -> Option<HeapProfile> {
                 .stack
                 .iter()
                 .map(|frame| Frame {
-                    function: frame.function.to_string(),
+                    function: frame.function.clone(),
                     file: file.clone(),
                     line: frame.line,
                 })
@@ -51,4 +51,18 @@ pub fn heap_profile(env: &Env<'_>) -> Option<HeapProfile> {
 /// The live object graph, from the roots.
 pub fn heap_graph(vm: &Vm<'_>) -> HeapGraph {
     crate::heap_walk::heap_graph(vm)
+}
+
+/// The live object graph if it (with what analysing and writing it adds) fits what the hard
+/// heap limit leaves after the live heap and the VM's own memory; else how much it needed
+/// at least.
+pub fn bounded_heap_graph(vm: &Vm<'_>) -> Result<HeapGraph, crate::heap_walk::TooLarge> {
+    let budget = vm
+        .env
+        .allocator
+        .headroom(vm.host_bytes() as u64)
+        .map_or(usize::MAX, |room| {
+            usize::try_from(room).unwrap_or(usize::MAX)
+        });
+    crate::heap_walk::heap_graph_within(vm, budget)
 }

@@ -242,6 +242,14 @@ impl Runtime {
     /// Compiles and runs `source` to completion. Globals persist across calls, so a REPL runs
     /// each line through this.
     pub fn run_source(&mut self, source: &str) -> Result<(), LoxError> {
+        self.load_source(source)?;
+        self.run_program()
+    }
+
+    /// Compiles `source` and loads it as the program [`Runtime::run_program`] runs next: the
+    /// first half of [`Runtime::run_source`], for a host that drops the source text before
+    /// the program runs (the CLI, so that a large script's text is not held meanwhile).
+    pub fn load_source(&mut self, source: &str) -> Result<(), LoxError> {
         let print_code = self.print_code;
         self.heap.mutate_root(|mc, vm| {
             let code = compile_program(vm, source)?;
@@ -251,7 +259,11 @@ impl Runtime {
                 let _ = vm.env.out.write_all(listing.as_bytes());
             }
             load_compiled(mc, vm, &code)
-        })?;
+        })
+    }
+
+    /// Runs the program [`Runtime::load_source`] loaded, to completion.
+    pub fn run_program(&mut self) -> Result<(), LoxError> {
         let result = self.run_loaded();
         self.flush_output();
         result
@@ -311,7 +323,7 @@ impl Runtime {
             if end? == SliceEnd::Finished {
                 return Ok(());
             }
-            if self.heap.over_max_heap() {
+            if self.out_of_memory() {
                 return Err(self.fail("Out of memory."));
             }
             self.check_memlimit_report();
@@ -322,6 +334,23 @@ impl Runtime {
                 return Err(self.fail("Time limit exceeded."));
             }
         }
+    }
+
+    /// Whether the script holds more than `--max-heap`: the live heap plus what the VM holds
+    /// outside it (`Vm::host_bytes`: stacks, frames, globals and their names, profiler
+    /// sites). Over the limit, a full collection runs first; only what it cannot free fails.
+    fn out_of_memory(&mut self) -> bool {
+        let Some(max) = self.config.gc.max_heap else {
+            return false;
+        };
+        let held = |heap: &Heap<VmRoot>| {
+            heap.accounting().live_bytes() + heap.mutate(|_, vm| vm.host_bytes() as u64)
+        };
+        if held(&self.heap) <= max {
+            return false;
+        }
+        self.heap.collect_full(false);
+        held(&self.heap) > max
     }
 
     /// The soft-limit leak report: printed once, the first time the live heap exceeds
@@ -383,10 +412,30 @@ impl Runtime {
             .mutate(|_, vm| gclox_interp::profile::heap_graph(vm))
     }
 
+    /// The live object graph, if analysing it fits under `--max-heap` beside what the script
+    /// holds (an error of kind `OutOfMemory` otherwise, nothing written).
+    fn bounded_heap_graph(&self) -> std::io::Result<gclox_gc::snapshot::HeapGraph> {
+        self.heap
+            .mutate(|_, vm| gclox_interp::profile::bounded_heap_graph(vm))
+            .map_err(|too_large| {
+                std::io::Error::new(
+                    std::io::ErrorKind::OutOfMemory,
+                    format!(
+                        "Out of memory. (the heap graph needs more than {} bytes, over what \
+                         --max-heap leaves)",
+                        too_large.bytes
+                    ),
+                )
+            })
+    }
+
     /// A text leak report of the live heap now: top retainers by retained size with their
     /// shortest paths from a root (see `gclox_gc::snapshot`).
     pub fn leak_report(&self, top: usize) -> String {
-        let graph = self.heap_graph();
+        let graph = match self.bounded_heap_graph() {
+            Ok(graph) => graph,
+            Err(err) => return format!("  not made: {err}\n"),
+        };
         let analysis = gclox_gc::snapshot::Analysis::new(&graph);
         let mut report = analysis.leak_report(&graph, top);
         report.push_str(&report::survivors::survivors_by_site(
@@ -400,7 +449,7 @@ impl Runtime {
     /// Writes a heap snapshot of the live heap now in V8's `.heapsnapshot` format (Chrome
     /// DevTools' Memory tab opens it).
     pub fn write_heap_snapshot(&self, w: impl Write) -> std::io::Result<()> {
-        let graph = self.heap_graph();
+        let graph = self.bounded_heap_graph()?;
         let analysis = gclox_gc::snapshot::Analysis::new(&graph);
         gclox_gc::snapshot::write_v8_heapsnapshot(&graph, Some(&analysis), w)
     }

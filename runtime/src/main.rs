@@ -118,14 +118,23 @@ impl Outputs {
         })
     }
 
-    /// Writes every file. Returns false (after saying why) if one could not be written.
-    /// `recorder` holds the run's record when `--report` asked for one.
-    fn write(self, runtime: &mut Runtime, cli: &Cli, recorder: Option<Recorder>) -> bool {
-        let mut ok = true;
+    /// Writes every file. Returns 0, or (after saying why) the exit code of a file that could
+    /// not be written: 70 when it would not fit under `--max-heap`, else 74. `recorder` holds
+    /// the run's record when `--report` asked for one.
+    fn write(self, runtime: &mut Runtime, cli: &Cli, recorder: Option<Recorder>) -> u8 {
+        let mut failed = 0;
         let mut report = |what: &str, path: &Path, written: std::io::Result<()>| {
             if let Err(err) = written {
                 eprintln!("gclox: cannot write {what} {}: {err}", path.display());
-                ok = false;
+                let code = match err.kind() {
+                    std::io::ErrorKind::OutOfMemory => {
+                        gclox_interp::error::EXIT_RUNTIME_ERROR as u8
+                    }
+                    _ => EXIT_IO,
+                };
+                if failed == 0 {
+                    failed = code;
+                }
             }
         };
         if let Some((path, mut file)) = self.memprofile {
@@ -168,11 +177,18 @@ impl Outputs {
             }
             report("report", &path, written);
         }
-        ok
+        failed
     }
 }
 
 fn run_file(path: &Path, cli: &Cli) -> u8 {
+    // The script's text counts against the hard heap limit: a file larger than the limit is
+    // refused before it is read.
+    let too_large = |max: u64| std::fs::metadata(path).is_ok_and(|m| m.len() > max);
+    if cli.max_heap.is_some_and(too_large) {
+        eprintln!("Out of memory.");
+        return gclox_interp::error::EXIT_RUNTIME_ERROR as u8;
+    }
     let source = match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
@@ -227,7 +243,10 @@ fn run_file(path: &Path, cli: &Cli) -> u8 {
         },
         None => None,
     };
-    let result = runtime.run_source(&source);
+    // The text is dropped once compiled: the running program does not need it.
+    let result = runtime.load_source(&source);
+    drop(source);
+    let result = result.and_then(|()| runtime.run_program());
     let sampled = sampler.map(|s| s.stop());
     let mut code = match result {
         Ok(()) => 0,
@@ -242,8 +261,9 @@ fn run_file(path: &Path, cli: &Cli) -> u8 {
             code = EXIT_IO;
         }
     }
-    if !outputs.write(&mut runtime, cli, recorder) && code == 0 {
-        code = EXIT_IO;
+    let written = outputs.write(&mut runtime, cli, recorder);
+    if code == 0 {
+        code = written;
     }
     if cli.stats {
         print_stats(&runtime);

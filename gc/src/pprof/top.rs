@@ -195,9 +195,9 @@ fn build_nodes<'a>(profile: &'a DecodedProfile, value: impl Fn(&[i64]) -> i64) -
         seen.clear();
         let mut leaf = None; // The last node visited, root to leaf.
         for frame in sample.stack.iter().rev() {
-            let i = *by_name.entry(frame.function.as_str()).or_insert_with(|| {
+            let i = *by_name.entry(&*frame.function).or_insert_with(|| {
                 nodes.push(Node {
-                    name: frame.function.as_str(),
+                    name: &*frame.function,
                     flat: 0,
                     cum: 0,
                 });
