@@ -84,6 +84,10 @@ pub fn compile_within(
         c.declaration();
     }
     let (function, _) = c.end_function();
+    // The new global names are charged here (as they may be added without any code).
+    if !c.out_of_memory {
+        c.check_budget();
+    }
     if c.out_of_memory {
         Err(Failure::OutOfMemory)
     } else if c.errors.is_empty() {

@@ -69,6 +69,7 @@
 
 pub mod isolates;
 pub mod memstats_csv;
+pub mod repl_input;
 pub mod report;
 pub mod rss;
 pub mod sink;

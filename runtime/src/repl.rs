@@ -2,7 +2,7 @@
 //! line to line, errors reported without ending the session. A line that ends in the middle
 //! of a statement (an unclosed block, a missing `;`) continues on the next line.
 
-use gclox_interp::LoxError;
+use gclox_runtime::repl_input::{PendingInput, Submitted};
 use gclox_runtime::Runtime;
 use rustyline::error::ReadlineError;
 use rustyline::DefaultEditor;
@@ -22,19 +22,18 @@ pub fn run(mut runtime: Runtime) -> u8 {
     if let Some(path) = &history {
         let _ = editor.load_history(path);
     }
-    let mut pending = String::new();
+    let mut pending = PendingInput::default();
     loop {
         let prompt = if pending.is_empty() { "> " } else { "... " };
         match editor.readline(prompt) {
             Ok(line) => {
-                pending.push_str(&line);
-                pending.push('\n');
-                match runtime.run_source(&pending) {
-                    Err(LoxError::Compile(errors)) if is_incomplete(&errors) => continue,
-                    Err(err) => eprint!("{err}"),
-                    Ok(()) => {}
+                pending.push_line(&line);
+                match pending.submit(&mut runtime) {
+                    Submitted::Unfinished => continue,
+                    Submitted::Ran(Err(err)) => eprint!("{err}"),
+                    Submitted::Ran(Ok(())) => {}
                 }
-                let _ = editor.add_history_entry(pending.trim_end());
+                let _ = editor.add_history_entry(pending.text().trim_end());
                 pending.clear();
             }
             Err(ReadlineError::Interrupted) => pending.clear(),
@@ -49,9 +48,4 @@ pub fn run(mut runtime: Runtime) -> u8 {
         let _ = editor.save_history(path);
     }
     0
-}
-
-/// The input stopped mid-statement: every error is at the end of the input.
-fn is_incomplete(errors: &[String]) -> bool {
-    !errors.is_empty() && errors.iter().all(|e| e.contains("Error at end:"))
 }
