@@ -95,10 +95,7 @@ fn sample_stack(vm: &Vm<'_>) -> Vec<FrameKey> {
         })
         .collect();
     if stack.is_empty() {
-        return vec![FrameKey {
-            function: "<runtime>".into(),
-            line: 0,
-        }];
+        return vec![FrameKey::runtime()];
     }
     stack
 }

@@ -28,12 +28,47 @@ use gclox_gc::Retained;
 pub const MAX_DEPTH: usize = 64;
 
 /// One frame of a sample's stack.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// Frames are equal when they name the same prototype's name (the same `Rc`, compared by
+/// address) at the same line: looking a site up then costs a few words per frame, not the
+/// length of every name (a 1 MB name in every frame of every sample made each lookup hash
+/// megabytes).
+#[derive(Debug, Clone)]
 pub struct FrameKey {
     /// `f` for a function `f`, `<script>` for top-level code: the prototype's own name,
     /// shared, never copied.
-    pub function: std::rc::Rc<str>,
+    pub function: Rc<str>,
     pub line: u32,
+}
+
+impl PartialEq for FrameKey {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.function, &other.function) && self.line == other.line
+    }
+}
+
+impl Eq for FrameKey {}
+
+impl std::hash::Hash for FrameKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        Rc::as_ptr(&self.function).cast::<u8>().hash(state);
+        self.line.hash(state);
+    }
+}
+
+thread_local! {
+    /// The one name of the frame samples taken outside any frame get.
+    static RUNTIME_FRAME: Rc<str> = Rc::from("<runtime>");
+}
+
+impl FrameKey {
+    /// The frame of samples taken outside any frame (VM start-up, loading a program).
+    pub fn runtime() -> FrameKey {
+        FrameKey {
+            function: RUNTIME_FRAME.with(Rc::clone),
+            line: 0,
+        }
+    }
 }
 
 /// Everything sampled at one (stack, type) site, in raw sampled counts.

@@ -5,15 +5,15 @@
 //! on the next line. The test is the compiler's: the pending text is unfinished when every
 //! compile error is at the end of the input. Compiling the whole pending text after every
 //! line made an unfinished block of n lines cost O(n²) (8 000 lines: 3 s). So the pending text
-//! keeps a running count of unclosed `(` and `{`, updated by scanning only the new line; while
-//! it is positive the statement cannot be complete, and nothing is compiled. A block is then
-//! compiled once, when its brackets close.
+//! keeps a running count of unclosed `{`, updated by scanning only the new line; while it is
+//! positive the statement cannot be complete, and nothing is compiled. A block (a function
+//! or class body too) is then compiled once, when its braces close.
 //!
 //! What a user sees is the same as before with one difference: a syntax error *inside* an
-//! unclosed bracket is reported when the bracket closes rather than at the line that has it
-//! (Ctrl-C clears the pending text, as before). A line with a closing bracket that has no
-//! opening one, or a token the scanner rejects (an unterminated string), makes every later
-//! line compile as before, so those errors are reported at once.
+//! unclosed block is reported when the block closes rather than at the line that has it
+//! (Ctrl-C clears the pending text, as before). Outside blocks every line compiles as before
+//! (so `print (;` is an error at once); a `}` that closes no `{`, or a token the scanner
+//! rejects (an unterminated string), makes every later line compile as before too.
 
 use gclox_interp::scanner::{Scanner, TokenKind};
 use gclox_interp::LoxError;
@@ -24,9 +24,9 @@ use crate::Runtime;
 #[derive(Debug, Default)]
 pub struct PendingInput {
     text: String,
-    /// Unclosed `(` and `{` in `text`.
+    /// Unclosed `{` in `text`.
     depth: u64,
-    /// A bracket closed that was never opened, or the scanner reported an error: compile after
+    /// A brace closed that was never opened, or the scanner reported an error: compile after
     /// every line, as the REPL always did.
     unbalanced: bool,
 }
@@ -47,8 +47,8 @@ impl PendingInput {
         loop {
             match scanner.scan_token().kind {
                 TokenKind::Eof => break,
-                TokenKind::LeftParen | TokenKind::LeftBrace => self.depth += 1,
-                TokenKind::RightParen | TokenKind::RightBrace => match self.depth.checked_sub(1) {
+                TokenKind::LeftBrace => self.depth += 1,
+                TokenKind::RightBrace => match self.depth.checked_sub(1) {
                     Some(depth) => self.depth = depth,
                     None => self.unbalanced = true,
                 },

@@ -36,7 +36,7 @@ fn statements_continue_and_run_as_before() {
         "print (a +", // unclosed paren
         "  2);",      // runs
         "print 1 +;", // an error, reported at once
-        ") (",        // an unopened bracket: compiled at once, an error
+        "} {",        // a brace that closes nothing: compiled at once, an error
         "print \"no", // unterminated string: an error at once, as before
         "print a;",   // the session goes on
     ]);
@@ -57,6 +57,13 @@ fn statements_continue_and_run_as_before() {
         ]
     );
     assert_eq!(out, "1\n3\n1\n");
+}
+
+#[test]
+fn an_error_inside_parentheses_is_reported_at_once() {
+    let (results, out) = session(&["print (;", "print 2;"]);
+    assert_eq!(results, [Some(false), Some(true)]);
+    assert_eq!(out, "2\n");
 }
 
 #[test]

@@ -205,7 +205,7 @@ fn build_nodes<'a>(profile: &'a DecodedProfile, value: impl Fn(&[i64]) -> i64) -
                 None => {
                     let i = *by_name.entry(&*frame.function).or_insert_with(|| {
                         nodes.push(Node {
-                            name: &*frame.function,
+                            name: &frame.function,
                             flat: 0,
                             cum: 0,
                         });
