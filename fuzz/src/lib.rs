@@ -16,7 +16,8 @@
 //!   there are live objects, or fails to validate;
 //! - the runtime cannot run a small program afterwards (it must stay usable after any error);
 //! - (`gc_stress`) the same program behaves differently — output or error — under different
-//!   collectors: the collector is invisible to a program that does not ask about it.
+//!   collectors: the collector is invisible to a program that does not ask about it;
+//! - (`repl`) any of the above after a session of lines, some of which fail.
 
 use std::cell::RefCell;
 use std::io::{self, Write};
@@ -24,6 +25,7 @@ use std::rc::Rc;
 
 use gclox_gc::GcMode;
 use gclox_interp::{chunk, compiler, global_names::GlobalNames, verify, LoxError};
+use gclox_runtime::repl_input::{PendingInput, Submitted};
 use gclox_runtime::{Config, Runtime};
 
 /// `run`: most instructions per program.
@@ -35,6 +37,11 @@ pub const GC_STRESS_MAX_INSTRUCTIONS: u64 = 20_000;
 pub const MAX_FRAMES: usize = 256;
 /// Hard heap limit of every run.
 pub const MAX_HEAP: u64 = 16 << 20;
+
+/// `repl`: most instructions per entered statement (each statement gets its own budget, as
+/// each REPL entry is one `run_source`), and most lines per session.
+pub const REPL_MAX_INSTRUCTIONS: u64 = 10_000;
+pub const REPL_MAX_LINES: usize = 256;
 
 /// Natives that write files at a path the program chooses. An input that names one is skipped:
 /// a fuzzer must not write files where a mutated string says. (Lox has no reflection: a native
@@ -200,7 +207,42 @@ pub fn run_checked(config: Config, source: &str) -> Outcome {
         result,
         output: out.summary(),
     };
+    check_after(&mut rt, &out, uncounted);
+    outcome
+}
 
+/// `repl`: the input's lines entered one by one into one runtime, as the REPL enters them
+/// (`gclox_runtime::repl_input`: a statement continues until it may be complete), under the
+/// `run` limits with a small instruction budget per statement — so sessions mix statements
+/// that run, compile errors, runtime errors and limits, and later lines use what earlier
+/// ones left (globals, closures over failed statements' locals). Each error is checked as
+/// `run` checks it, and the runtime as `run` checks it after the session.
+pub fn repl(data: &[u8]) {
+    let Some(source) = program(data) else {
+        return;
+    };
+    let max_frames = MAX_FRAMES;
+    let (mut rt, out) = runtime(limited(REPL_MAX_INSTRUCTIONS));
+    let uncounted = rt.stats().arena_objects as u64 - rt.memstats().heap_objects;
+    let mut pending = PendingInput::default();
+    for line in source.lines().take(REPL_MAX_LINES) {
+        pending.push_line(line);
+        match pending.submit(&mut rt) {
+            Submitted::Unfinished => continue,
+            Submitted::Ran(Ok(())) => {}
+            Submitted::Ran(Err(LoxError::Compile(errors))) => check_compile_errors(&errors),
+            Submitted::Ran(Err(LoxError::Runtime { message, trace })) => {
+                check_runtime_error(&message, &trace, max_frames)
+            }
+        }
+        pending.clear();
+    }
+    check_after(&mut rt, &out, uncounted);
+}
+
+/// What must hold of a runtime after any program: the accounting agrees with the arena, the
+/// heap graph is valid, and the runtime still runs a program.
+fn check_after(rt: &mut Runtime, out: &Output, uncounted: u64) {
     // Twice: gc-arena drops a dead object that a weak pointer (the intern table's) still
     // pointed at during marking, but frees its allocation only in the next cycle. The
     // accounting holds such objects live until then (`gclox_gc::Retained`), so the counts
@@ -237,7 +279,6 @@ pub fn run_checked(config: Config, source: &str) -> Outcome {
         Err(LoxError::Runtime { message, .. }) if message == "Out of memory." => {}
         Err(err) => panic!("the runtime is unusable after the program: {err:?}"),
     }
-    outcome
 }
 
 fn check_compile_errors(errors: &[String]) {
@@ -252,12 +293,25 @@ fn check_compile_errors(errors: &[String]) {
 
 fn check_runtime_error(message: &str, trace: &[String], max_frames: usize) {
     assert!(!message.is_empty(), "a runtime error without a message");
+    if message == "Out of memory." && trace.is_empty() {
+        // Compiling ran out of its share of --max-heap: no frame was running.
+        return;
+    }
+    // A deep stack's trace is cut: its ends, with one line for the frames in between.
+    let cut = 2 * gclox_interp::exec::TRACE_ENDS + 1;
     assert!(
-        !trace.is_empty() && trace.len() <= max_frames,
+        !trace.is_empty() && trace.len() <= max_frames.min(cut),
         "a stack trace of {} lines for {message:?} (max_frames {max_frames})",
         trace.len()
     );
-    for line in trace {
+    for (i, line) in trace.iter().enumerate() {
+        if i == gclox_interp::exec::TRACE_ENDS && trace.len() == cut {
+            assert!(
+                line.starts_with("... ") && line.ends_with(" more frames"),
+                "no line for the frames left out: {line:?}"
+            );
+            continue;
+        }
         assert!(
             line.starts_with("[line ") && line.contains("] in "),
             "stack trace line not in clox's shape: {line:?}"

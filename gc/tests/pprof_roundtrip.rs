@@ -278,10 +278,7 @@ fn proto_satisfies_pprof_requirements() {
     // Distinct frames share nothing; equal frames share one location.
     let distinct: HashSet<&Frame> = p.sites.iter().flat_map(|s| &s.stack).collect();
     assert_eq!(raw.location.len(), distinct.len());
-    let names: HashSet<(&str, &str)> = distinct
-        .iter()
-        .map(|f| (f.function.as_str(), f.file.as_str()))
-        .collect();
+    let names: HashSet<(&str, &str)> = distinct.iter().map(|f| (&*f.function, &*f.file)).collect();
     assert_eq!(raw.function.len(), names.len());
     // Leaf first: the first location of the first sample is the innermost frame.
     let leaf = &raw.location[(raw.sample[0].location_id[0] - 1) as usize];

@@ -42,6 +42,9 @@ pub struct Allocator {
     slice_budget: usize,
     /// The hard heap limit, bytes.
     max_heap: Option<u64>,
+    /// Bytes the VM held outside the arena when the slice began (stacks, globals, names,
+    /// profiler sites): the hard limit counts them beside the heap.
+    pub host_bytes: u64,
     /// Set by the host after a collection made for a failed reservation: the retried
     /// reservation fails for good if it still does not fit.
     pub collected_for_reservation: bool,
@@ -90,6 +93,7 @@ impl Allocator {
             slice_bytes: 0,
             slice_budget,
             max_heap,
+            host_bytes: 0,
             collected_for_reservation: false,
             sampling,
         }
@@ -122,6 +126,13 @@ impl Allocator {
         self.countdown(bytes)
     }
 
+    /// Accounts for memory the VM holds outside the arena having grown by `bytes` (the value
+    /// stack): not heap bytes, but it spends the slice's allocation budget all the same.
+    #[inline]
+    pub fn charge_host_growth(&mut self, bytes: usize) {
+        self.slice_bytes += bytes;
+    }
+
     #[inline]
     fn countdown(&mut self, bytes: usize) -> bool {
         let Some(countdown) = self.sampling.as_mut() else {
@@ -147,7 +158,7 @@ impl Allocator {
         if bytes > max {
             return Reservation::OutOfMemory;
         }
-        if self.accounting.live_bytes() + bytes <= max {
+        if self.accounting.live_bytes() + self.host_bytes + bytes <= max {
             self.collected_for_reservation = false;
             return Reservation::Granted;
         }
@@ -156,6 +167,13 @@ impl Allocator {
         } else {
             Reservation::CollectFirst
         }
+    }
+
+    /// Bytes left under the hard heap limit after the live heap and `host` bytes held
+    /// outside it (`None`: no limit).
+    pub fn headroom(&self, host: u64) -> Option<u64> {
+        let max = self.max_heap?;
+        Some(max.saturating_sub(self.accounting.live_bytes() + host))
     }
 
     /// Whether this slice has allocated its budget.

@@ -26,36 +26,62 @@ const MAX_CONSTANTS: usize = 256;
 /// Compiles a whole script. On failure returns every reported error line, in order, formatted
 /// as clox prints them (`[line N] Error at 'x': message`).
 pub fn compile(source: &str, globals: &mut GlobalNames) -> Result<FunctionCode, Vec<String>> {
-    compile_until(source, globals, &|| false).map_err(|end| match end {
-        CompileEnd::Errors(errors) => errors,
-        CompileEnd::Stopped => Vec::new(),
-    })
+    match compile_bounded(source, globals, usize::MAX, &|| false) {
+        Ok(code) => Ok(code),
+        Err(CompileEnd::Errors(errors)) => Err(errors),
+        Err(CompileEnd::OutOfMemory) => Err(vec![OUT_OF_MEMORY.to_string()]),
+        Err(CompileEnd::Stopped) => Err(Vec::new()),
+    }
 }
 
-/// Why [`compile_until`] produced no code.
+/// The message of a compilation stopped by its memory budget (a runtime error, as for any
+/// other memory the script makes the runtime hold).
+pub const OUT_OF_MEMORY: &str = "Out of memory.";
+
+/// Why [`compile_bounded`] produced no code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CompileEnd {
     /// Compile errors, each a line as clox prints it.
     Errors(Vec<String>),
     /// `stop` returned true: the host gave up (a deadline, an interrupt) before the end.
     Stopped,
+    /// The compiled code (and what loading it will copy), the global names it added and the
+    /// error messages came to more than the budget.
+    OutOfMemory,
 }
 
-/// Tokens compiled between two calls of [`compile_until`]'s `stop`: a few hundred
+/// Tokens compiled between two calls of [`compile_bounded`]'s `stop`: a few hundred
 /// microseconds of work, so a 40 MB script stops within milliseconds of a deadline.
 pub const STOP_CHECK_TOKENS: u32 = 1 << 14;
 
-/// [`compile`], asking `stop` every [`STOP_CHECK_TOKENS`] tokens whether to give up: compiling a
-/// huge script takes seconds, and `--timeout` and signals must bound that too.
-pub fn compile_until(
+/// A loaded string constant's object beyond its text (header, fields, intern-table entry),
+/// roughly: the budget need not be exact, only proportional.
+const CONSTANT_STRING_OBJECT_BYTES: usize = 64;
+
+/// Bytes one emitted code byte costs until the program runs: the byte and its line here,
+/// then again in the loaded prototype with its inline-cache hint.
+const BYTES_PER_CODE_BYTE: usize =
+    2 * (1 + std::mem::size_of::<u32>()) + std::mem::size_of::<crate::table::Hint>();
+
+/// [`compile`] under two bounds a host sets: what it builds may make the runtime hold at most
+/// `budget` bytes ([`CompileEnd::OutOfMemory`] past it: the rest of the input is skipped), and
+/// every [`STOP_CHECK_TOKENS`] tokens it asks `stop` whether to give up
+/// ([`CompileEnd::Stopped`]): compiling a huge script takes seconds, and `--timeout` and
+/// signals must bound that too.
+pub fn compile_bounded(
     source: &str,
     globals: &mut GlobalNames,
+    budget: usize,
     stop: &dyn Fn() -> bool,
 ) -> Result<FunctionCode, CompileEnd> {
+    let names_before = globals.bytes();
     let mut c = Compiler {
         stop,
         tokens: 0,
         stopped: false,
+        spent: 0,
+        budget: budget.saturating_add(names_before),
+        out_of_memory: false,
         scanner: Scanner::new(source),
         current: Token::synthetic(""),
         previous: Token::synthetic(""),
@@ -72,8 +98,14 @@ pub fn compile_until(
         c.declaration();
     }
     let (function, _) = c.end_function();
+    // The new global names are charged here (as they may be added without any code).
+    if !c.out_of_memory && !c.stopped {
+        c.check_budget();
+    }
     if c.stopped {
         Err(CompileEnd::Stopped)
+    } else if c.out_of_memory {
+        Err(CompileEnd::OutOfMemory)
     } else if c.errors.is_empty() {
         Ok(function)
     } else {
@@ -170,13 +202,20 @@ struct ClassState<'src> {
 }
 
 struct Compiler<'src, 'g> {
-    /// Asked every [`STOP_CHECK_TOKENS`] tokens whether to give up ([`compile_until`]).
+    /// Asked every [`STOP_CHECK_TOKENS`] tokens whether to give up ([`compile_bounded`]).
     stop: &'g dyn Fn() -> bool,
     /// Tokens scanned, for spacing the calls of `stop`.
     tokens: u32,
     /// `stop` said yes: the rest of the input reads as its end, so the parser unwinds at
     /// once through its ordinary end-of-input paths.
     stopped: bool,
+    /// Bytes the output (with its loaded copy), the new global names and the error
+    /// messages will hold, checked against `budget` (which includes the names' bytes
+    /// before compiling).
+    spent: usize,
+    budget: usize,
+    /// The budget ran out: the rest of the input is skipped.
+    out_of_memory: bool,
     scanner: Scanner<'src>,
     current: Token<'src>,
     previous: Token<'src>,
@@ -255,8 +294,31 @@ impl<'src> Compiler<'src, '_> {
             TokenKind::Error => String::new(),
             _ => format!(" at '{}'", token.lexeme),
         };
-        self.errors
-            .push(format!("[line {}] Error{location}: {message}", token.line));
+        let error = format!("[line {}] Error{location}: {message}", token.line);
+        self.charge(error.len() + std::mem::size_of::<String>());
+        self.errors.push(error);
+    }
+
+    /// Counts `bytes` more of output against the budget; past it, stops compiling: the
+    /// rest of the input is skipped as after too much nesting (see `enter_nesting`).
+    #[inline]
+    fn charge(&mut self, bytes: usize) {
+        self.spent += bytes;
+        if self.spent > self.budget && !self.out_of_memory {
+            self.check_budget();
+        }
+    }
+
+    #[cold]
+    fn check_budget(&mut self) {
+        // The global names the program added count too (the table keeps them).
+        if self.spent.saturating_add(self.globals.bytes()) <= self.budget {
+            return;
+        }
+        self.out_of_memory = true;
+        while self.current.kind != TokenKind::Eof {
+            self.advance();
+        }
     }
 
     fn synchronize(&mut self) {
@@ -311,6 +373,7 @@ impl<'src> Compiler<'src, '_> {
     fn emit(&mut self, byte: u8) {
         let line = self.previous.line;
         self.code().write(byte, line);
+        self.charge(BYTES_PER_CODE_BYTE);
     }
 
     fn emit2(&mut self, a: u8, b: u8) {
@@ -348,6 +411,19 @@ impl<'src> Compiler<'src, '_> {
             return 0;
         }
         if existing.is_none() {
+            // The constant here, then its loaded value: a string's text twice (here and
+            // interned, with the string object), a function's names twice (here and in its
+            // prototype; its code was counted as it was emitted).
+            let text = match &constant {
+                Constant::Number(_) => 0,
+                Constant::String(s) => s.len() + CONSTANT_STRING_OBJECT_BYTES,
+                Constant::Function(f) => {
+                    f.name.as_deref().map_or(0, str::len)
+                        + f.qualified_name.as_deref().map_or(0, str::len)
+                        + std::mem::size_of::<FunctionCode>()
+                }
+            };
+            self.charge(std::mem::size_of::<Constant>() + std::mem::size_of::<u64>() + 2 * text);
             self.code().constants.push(constant);
         }
         index as u8

@@ -50,6 +50,7 @@ pub fn run_slice<'gc>(
     fuel: u32,
 ) -> Result<SliceEnd, LoxError> {
     vm.env.allocator.begin_slice();
+    vm.env.allocator.host_bytes = vm.host_bytes() as u64;
     // Samples taken outside any slice (VM start-up, loading a program) belong to no frame.
     resolve_samples(mc, vm);
     let mut left = fuel;
@@ -94,10 +95,7 @@ fn sample_stack(vm: &Vm<'_>) -> Vec<FrameKey> {
         })
         .collect();
     if stack.is_empty() {
-        return vec![FrameKey {
-            function: "<runtime>".into(),
-            line: 0,
-        }];
+        return vec![FrameKey::runtime()];
     }
     stack
 }
@@ -109,22 +107,37 @@ fn sample_stack(vm: &Vm<'_>) -> Vec<FrameKey> {
 /// after reading it) or, for a failure the host imposes between slices (a limit, an
 /// interrupt), at the instruction that would run next — after a jump the byte before `ip`
 /// belongs to unrelated code.
+///
+/// A deep stack prints its innermost and outermost [`TRACE_ENDS`] frames with one line
+/// saying how many were left out between them (as CPython cuts a recursion's trace), so a
+/// stack overflow's trace is a few lines however deep the stack and however long the names.
 pub(crate) fn stack_trace(vm: &Vm<'_>, at_next_instruction: bool) -> Vec<String> {
-    vm.frames
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(depth, frame)| {
-            let proto = &frame.closure.proto;
-            let at = if depth == 0 && at_next_instruction {
-                frame.ip.min(proto.lines.len() - 1)
-            } else {
-                frame.ip.saturating_sub(1)
-            };
-            format!("[line {}] in {}", proto.lines[at], proto.trace_name())
-        })
-        .collect()
+    let depth = vm.frames.len();
+    let omitted = depth.saturating_sub(2 * TRACE_ENDS);
+    let line = |depth: usize, frame: &CallFrame<'_>| {
+        let proto = &frame.closure.proto;
+        let at = if depth == 0 && at_next_instruction {
+            frame.ip.min(proto.lines.len() - 1)
+        } else {
+            frame.ip.saturating_sub(1)
+        };
+        format!("[line {}] in {}", proto.lines[at], proto.trace_name())
+    };
+    let mut trace: Vec<String> = Vec::with_capacity(depth.min(2 * TRACE_ENDS + 1));
+    let innermost = vm.frames.iter().rev().enumerate();
+    if omitted == 0 {
+        trace.extend(innermost.map(|(d, frame)| line(d, frame)));
+        return trace;
+    }
+    trace.extend(innermost.take(TRACE_ENDS).map(|(d, frame)| line(d, frame)));
+    trace.push(format!("... {omitted} more frames"));
+    let outer = vm.frames.iter().rev().enumerate().skip(depth - TRACE_ENDS);
+    trace.extend(outer.map(|(d, frame)| line(d, frame)));
+    trace
 }
+
+/// Frames a stack trace prints at each end of a deep stack.
+pub const TRACE_ENDS: usize = 10;
 
 fn execute<'gc>(
     mc: &'gc Mutation<'gc>,
@@ -136,17 +149,21 @@ fn execute<'gc>(
     // registers; it is put back on every way out. Nothing can observe the root meanwhile:
     // collection only happens outside `mutate`.
     //
-    // Inside the slice the vector's length is its *room* (`vm.stack_room` slots, filled with
-    // `nil` above the live values at the start of the slice) and the live top is the local
-    // `sp`. The room covers every frame's `base + max_slots` (see `execute_with`), so pushes
-    // need no check; growth happens when a frame is entered, in a cold call that takes and
+    // Inside the slice the vector's length is its *room* (filled with `nil` above the live
+    // values at the start of the slice) and the live top is the local `sp`. The room covers
+    // the running frame's `base + max_slots` (see `execute_with`), so pushes need no check;
+    // growth happens when a frame is entered or returned to, in a cold call that takes and
     // returns the vector by value. Slots above `sp` may hold stale values of this slice; they
     // are cut off before the root is seen again, so the collector only ever traces live slots.
+    //
+    // Only the running frame's room is refilled here, never the room the last slice had: a
+    // slice's refill is then at most one frame's `max_slots`, however deep the stack is
+    // (refilling all of it made deep recursion quadratic).
     let mut stack = std::mem::take(&mut vm.stack);
     let mut sp = stack.len();
     // Frames entered outside a slice (the script's, by `load_program`) get their room here.
-    let mut room = vm.stack_room.max(MIN_STACK_ROOM);
-    for frame in [vm.frames.first(), vm.frames.last()].into_iter().flatten() {
+    let mut room = (sp + MIN_STACK_ROOM).max(MIN_STACK_ROOM);
+    if let Some(frame) = vm.frames.last() {
         room = room.max(frame.base + frame.closure.proto.code.max_slots());
     }
     if stack.len() < room {
@@ -158,7 +175,6 @@ fn execute<'gc>(
         out: fuel_left,
     };
     let result = execute_with(mc, vm, &mut stack, &mut sp, fuel);
-    vm.stack_room = stack.len();
     stack.truncate(sp);
     vm.stack = stack;
     result
@@ -202,11 +218,14 @@ fn update<'gc, T, R>(
 }
 
 /// Gives the stack room for at least `need` slots (by value, so the caller's vector stays in
-/// registers).
+/// registers). Grows by a constant step beyond `need`, not by doubling: the room is refilled
+/// from the live top at every slice start, so doubling would refill a deep stack's whole
+/// depth at each slice (the vector's capacity still grows geometrically, so reallocation
+/// stays amortized).
 #[cold]
 #[inline(never)]
 fn grow_room(mut stack: Vec<Value<'_>>, need: usize) -> Vec<Value<'_>> {
-    let room = (stack.len() * 2).max(need).max(MIN_STACK_ROOM);
+    let room = need.max(stack.len() + MIN_STACK_ROOM);
     stack.resize(room, Value::NIL);
     stack
 }
@@ -281,7 +300,16 @@ fn execute_with<'gc>(
         () => {{
             let need = base + proto.code.max_slots();
             if need > stack.len() {
+                let had = stack.len();
                 *stack = grow_room(std::mem::take(stack), need);
+                // The value stack is memory the script makes the runtime hold: its growth
+                // spends the slice's allocation budget, so that the host checks the hard
+                // heap limit (which counts the stack) before much more is added.
+                env.allocator
+                    .charge_host_growth((stack.len() - had) * std::mem::size_of::<Value>());
+                if env.allocator.over_budget() {
+                    fuel.end_slice();
+                }
             }
         }};
     }
@@ -357,11 +385,11 @@ fn execute_with<'gc>(
     }
     // The stack: live values are `stack[..*sp]` (see `execute`). Accesses in the loop are
     // unchecked, by this invariant:
-    // - Room: every frame on `frames` has `base + max_slots <= stack.len()`, where
-    //   `max_slots` is its code's `VerifiedCode::max_slots`. `enter!` and `ensure_room!` after a call's `load_frame!`
-    //   ensure it for each frame a call pushes, `execute` for the frames pushed outside the
-    //   loop (the script's, at the bottom), and the room never shrinks (`vm.stack_room` keeps
-    //   it between slices; `Vm::stack`, `frames` and `stack_room` are crate-private).
+    // - Room: the running frame has `base + max_slots <= stack.len()`, where `max_slots` is
+    //   its code's `VerifiedCode::max_slots`. `enter!`, and `ensure_room!` after every
+    //   `load_frame!` (a call's or a return's), ensure it for each frame that starts or
+    //   resumes running; `execute` for the frame running when the slice starts; the room
+    //   never shrinks within a slice (`Vm::stack` and `frames` are crate-private).
     // - Depth: at each dispatch `*sp == base + depth`, where `depth` is the verified depth of
     //   the instruction at `ip` (`verify::verify`, point 4). It holds at a frame's first
     //   instruction (`base` is the callee's slot, the arity equals the argument count) and
@@ -766,8 +794,10 @@ fn execute_with<'gc>(
                 if frames.is_empty() {
                     return Ok(SliceEnd::Finished);
                 }
-                push!(result);
                 load_frame!();
+                // The frame returned to may need more room than the slice began with.
+                ensure_room!();
+                push!(result);
             }
             op::CLASS => {
                 let name = read_string!();

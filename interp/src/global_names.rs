@@ -4,17 +4,21 @@
 //! before a `var` (or native) defines it is the usual "Undefined variable" runtime error.
 //!
 //! The table is host data (plain strings, no arena pointers); it survives across REPL lines
-//! so definitions persist.
+//! so definitions persist. Each name is stored once, shared by the map and the slot list, and
+//! what the table holds is counted against `--max-heap` ([`GlobalNames::bytes`]).
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// The most global slots a VM can have (operands are 16-bit).
 pub const MAX_GLOBALS: usize = 1 << 16;
 
 #[derive(Debug, Default)]
 pub struct GlobalNames {
-    slots: HashMap<Box<str>, u16>,
-    names: Vec<Box<str>>,
+    slots: HashMap<Rc<str>, u16>,
+    names: Vec<Rc<str>>,
+    /// Bytes of the names (text and `Rc` counts) and of the map's entries.
+    bytes: usize,
 }
 
 impl GlobalNames {
@@ -25,9 +29,19 @@ impl GlobalNames {
             return Some(slot);
         }
         let slot = u16::try_from(self.names.len()).ok()?;
-        self.slots.insert(name.into(), slot);
-        self.names.push(name.into());
+        let shared: Rc<str> = name.into();
+        self.bytes += 2 * std::mem::size_of::<usize>()
+            + name.len()
+            + std::mem::size_of::<(Rc<str>, u16)>()
+            + 1;
+        self.slots.insert(shared.clone(), slot);
+        self.names.push(shared);
         Some(slot)
+    }
+
+    /// Bytes the table holds: names, map entries, and the slot list.
+    pub fn bytes(&self) -> usize {
+        self.bytes + self.names.capacity() * std::mem::size_of::<Rc<str>>()
     }
 
     /// The name of a slot.

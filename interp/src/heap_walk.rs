@@ -6,6 +6,12 @@
 //! upvalues. The intern table and the profiler's sample list hold their objects weakly and are
 //! not roots. Objects are identified by address; the walk is a breadth-first worklist (no
 //! recursion), so a million-long list is fine.
+//!
+//! The graph is memory the script makes the runtime hold (a `__heapsnapshot()` call, or
+//! `--heapsnapshot` at exit), so [`heap_graph_within`] builds it under a byte budget —
+//! counting what the analysis and the snapshot writer will add per node and edge — and gives
+//! up cleanly past it. Names are cut at [`NAME_BYTES`], so no node or label is larger than a
+//! few hundred bytes however long a function's name is.
 
 use std::collections::HashMap;
 
@@ -21,6 +27,27 @@ use crate::vm::Vm;
 
 /// The most characters of a string's text shown as its node name.
 const NAME_CHARS: usize = 40;
+
+/// The most bytes of a function or class name in a node name or a root's label.
+pub const NAME_BYTES: usize = 200;
+
+/// What the analysis (dominators, retained sizes, paths, cycles) and the V8 writer allocate
+/// per node and per edge, roughly (about a dozen `u32`/`u64` arrays over the nodes, two
+/// adjacency lists and the writer's integer arrays): the budget's estimate, not exact.
+const ANALYSIS_BYTES_PER_NODE: usize = 160;
+const ANALYSIS_BYTES_PER_EDGE: usize = 48;
+
+/// `name` cut to at most [`NAME_BYTES`] bytes, at a character boundary.
+fn short(name: &str) -> &str {
+    if name.len() <= NAME_BYTES {
+        return name;
+    }
+    let mut end = NAME_BYTES;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
 
 /// A reachable object, by kind.
 #[derive(Clone, Copy)]
@@ -78,11 +105,11 @@ impl<'gc> Obj<'gc> {
             Obj::Native(n) => (Native::TYPE_NAME, n.name.to_string(), size(&*n)),
             Obj::Class(c) => (
                 Class::TYPE_NAME,
-                c.borrow().name.as_str().to_string(),
+                short(c.borrow().name.as_str()).to_string(),
                 size(&*c),
             ),
             Obj::Instance(i) => {
-                let class = i.borrow().class.borrow().name.as_str().to_string();
+                let class = short(i.borrow().class.borrow().name.as_str()).to_string();
                 (Instance::TYPE_NAME, class, size(&*i))
             }
             Obj::Bound(b) => (
@@ -95,7 +122,7 @@ impl<'gc> Obj<'gc> {
 }
 
 fn function_name(proto: &Proto<'_>) -> String {
-    proto.qualified_name.to_string()
+    short(&proto.qualified_name).to_string()
 }
 
 struct Walker<'gc> {
@@ -103,6 +130,8 @@ struct Walker<'gc> {
     ids: HashMap<*const (), NodeId>,
     queue: Vec<(Obj<'gc>, NodeId)>,
     sites: HashMap<*const (), String>,
+    /// Bytes the graph, the walk's tables and the later analysis will hold, so far.
+    spent: usize,
 }
 
 impl<'gc> Walker<'gc> {
@@ -114,6 +143,13 @@ impl<'gc> Walker<'gc> {
         }
         let (kind, name, size) = obj.describe();
         let site = self.sites.get(&address).cloned();
+        self.spent += std::mem::size_of::<gclox_gc::snapshot::Node>()
+            + kind.len()
+            + name.len()
+            + site.as_ref().map_or(0, String::len)
+            + std::mem::size_of::<(*const (), NodeId)>()
+            + std::mem::size_of::<(Obj<'gc>, NodeId)>()
+            + ANALYSIS_BYTES_PER_NODE;
         let id = self.builder.add_node(kind, name, size as u64, site);
         self.ids.insert(address, id);
         self.queue.push((obj, id));
@@ -122,6 +158,9 @@ impl<'gc> Walker<'gc> {
 
     fn edge(&mut self, from: NodeId, to: Obj<'gc>, kind: EdgeKind, label: impl Into<String>) {
         let to = self.node(to);
+        let label = label.into();
+        self.spent +=
+            std::mem::size_of::<gclox_gc::snapshot::Edge>() + label.len() + ANALYSIS_BYTES_PER_EDGE;
         self.builder.add_edge(from, to, kind, label);
     }
 
@@ -140,6 +179,10 @@ impl<'gc> Walker<'gc> {
     fn root(&mut self, value: Value<'gc>, label: impl Into<String>) {
         if let Some(obj) = Obj::of(value) {
             let id = self.node(obj);
+            let label = label.into();
+            self.spent += std::mem::size_of::<gclox_gc::snapshot::RootEdge>()
+                + label.len()
+                + ANALYSIS_BYTES_PER_EDGE;
             self.builder.add_root(id, label);
         }
     }
@@ -194,25 +237,50 @@ impl<'gc> Walker<'gc> {
 
 /// The live object graph of `vm`. `script` names the file in allocation sites.
 pub fn heap_graph(vm: &Vm<'_>) -> HeapGraph {
-    heap_graph_until(vm, &|| false).unwrap_or_default()
+    // No graph needs more than `usize::MAX` bytes and nothing stops it: the fallback is never
+    // taken.
+    heap_graph_bounded(vm, usize::MAX, &|| false)
+        .unwrap_or_else(|_| HeapGraphBuilder::new().finish())
 }
 
-/// Objects scanned between two calls of [`heap_graph_until`]'s `stop`.
+/// Why [`heap_graph_bounded`] gave no graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WalkEnd {
+    /// The graph would need more than its budget: at least `bytes` (the walk stopped there).
+    TooLarge { bytes: usize },
+    /// `stop` said to give up (a deadline passed).
+    Stopped,
+}
+
+/// Objects scanned between two calls of [`heap_graph_bounded`]'s `stop`.
 pub const STOP_CHECK_OBJECTS: usize = 4096;
 
-/// [`heap_graph`], asking `stop` every [`STOP_CHECK_OBJECTS`] objects whether to give up
-/// (`None` then): walking a large heap takes a while, and `--timeout` bounds it.
-pub fn heap_graph_until(vm: &Vm<'_>, stop: &dyn Fn() -> bool) -> Option<HeapGraph> {
+/// Like [`heap_graph`], but gives up once the graph, the walk's tables and what analysing and
+/// writing the graph will add come to more than `budget` bytes, or when `stop` (asked every
+/// [`STOP_CHECK_OBJECTS`] objects: walking a large heap takes a while, and `--timeout` bounds
+/// it) says so.
+pub fn heap_graph_bounded(
+    vm: &Vm<'_>,
+    budget: usize,
+    stop: &dyn Fn() -> bool,
+) -> Result<HeapGraph, WalkEnd> {
     let mut walker = Walker {
         builder: HeapGraphBuilder::new(),
         ids: HashMap::new(),
         queue: Vec::new(),
         sites: sampled_sites(vm),
+        spent: 0,
     };
+    let over = |walker: &Walker<'_>| walker.spent > budget;
     for (slot, value) in vm.globals.iter().enumerate() {
         if !value.is_undefined() {
-            let name = vm.env.global_names.name(slot as u16);
+            let name = short(vm.env.global_names.name(slot as u16));
             walker.root(*value, format!("global {name}"));
+            if over(&walker) {
+                return Err(WalkEnd::TooLarge {
+                    bytes: walker.spent,
+                });
+            }
         }
     }
     for (i, frame) in vm.frames.iter().enumerate() {
@@ -220,10 +288,15 @@ pub fn heap_graph_until(vm: &Vm<'_>, stop: &dyn Fn() -> bool) -> Option<HeapGrap
             .frames
             .get(i + 1)
             .map_or(vm.stack.len(), |next| next.base);
-        let function = format!("{}()", frame.closure.proto.qualified_name);
+        let function = format!("{}()", short(&frame.closure.proto.qualified_name));
         for slot in frame.base..end.min(vm.stack.len()) {
             let label = format!("stack slot {} in {function}", slot - frame.base);
             walker.root(vm.stack[slot], label);
+        }
+        if over(&walker) {
+            return Err(WalkEnd::TooLarge {
+                bytes: walker.spent,
+            });
         }
     }
     for upvalue in &vm.open_upvalues {
@@ -234,11 +307,16 @@ pub fn heap_graph_until(vm: &Vm<'_>, stop: &dyn Fn() -> bool) -> Option<HeapGrap
     while let Some((obj, id)) = walker.queue.pop() {
         walker.scan(obj, id, &vm.stack);
         scanned += 1;
+        if over(&walker) {
+            return Err(WalkEnd::TooLarge {
+                bytes: walker.spent,
+            });
+        }
         if scanned.is_multiple_of(STOP_CHECK_OBJECTS) && stop() {
-            return None;
+            return Err(WalkEnd::Stopped);
         }
     }
-    Some(walker.builder.finish())
+    Ok(walker.builder.finish())
 }
 
 /// "file:line in f()" of every live sampled object, by address.
@@ -256,7 +334,7 @@ fn sampled_sites(vm: &Vm<'_>) -> HashMap<*const (), String> {
             let top = site.stack.first()?;
             Some((
                 address,
-                format!("{file}:{} in {}()", top.line, top.function),
+                format!("{file}:{} in {}()", top.line, short(&top.function)),
             ))
         })
         .collect()

@@ -56,24 +56,44 @@ pub fn load_program<'gc>(
 /// loading it: the first half of [`load_program`], for a host that also wants the code (to
 /// disassemble it, see [`disasm`]).
 pub fn compile_program(vm: &mut Vm<'_>, source: &str) -> Result<chunk::FunctionCode, LoxError> {
-    let code = compiler::compile(source, &mut vm.env.global_names).map_err(LoxError::Compile)?;
-    vm.sync_globals();
-    Ok(code)
+    match compile_program_until(vm, source, &|| false)? {
+        Some(code) => Ok(code),
+        // Never asked to stop, it does not stop; should it, the host sees an error, not a panic.
+        None => Err(LoxError::Runtime {
+            message: "Compilation stopped.".to_string(),
+            trace: Vec::new(),
+        }),
+    }
 }
 
 /// [`compile_program`] that asks `stop` now and then whether to give up (see
-/// [`compiler::compile_until`]); `Ok(None)` when it did.
+/// [`compiler::compile_bounded`]); `Ok(None)` when it did.
 pub fn compile_program_until(
     vm: &mut Vm<'_>,
     source: &str,
     stop: &dyn Fn() -> bool,
 ) -> Result<Option<chunk::FunctionCode>, LoxError> {
-    match compiler::compile_until(source, &mut vm.env.global_names, stop) {
+    // Compiling may hold what the heap limit leaves after the live heap, what the VM holds
+    // outside it, and the source text itself.
+    let budget = vm
+        .env
+        .allocator
+        .headroom(vm.host_bytes() as u64)
+        .map_or(usize::MAX, |room| {
+            usize::try_from(room)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(source.len())
+        });
+    match compiler::compile_bounded(source, &mut vm.env.global_names, budget, stop) {
         Ok(code) => {
             vm.sync_globals();
             Ok(Some(code))
         }
         Err(compiler::CompileEnd::Errors(errors)) => Err(LoxError::Compile(errors)),
+        Err(compiler::CompileEnd::OutOfMemory) => Err(LoxError::Runtime {
+            message: compiler::OUT_OF_MEMORY.to_string(),
+            trace: Vec::new(),
+        }),
         Err(compiler::CompileEnd::Stopped) => Ok(None),
     }
 }

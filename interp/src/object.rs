@@ -80,9 +80,11 @@ pub struct Proto<'gc> {
     /// `None` for the top-level script.
     pub name: Option<Str<'gc>>,
     /// `Class.method` for methods, else the name; `<script>` for the top level. What
-    /// profiles and heap snapshots show.
+    /// profiles and heap snapshots show. Shared (`Rc`): every heap-profile sample and
+    /// snapshot node that names the function points at this one copy, so a long name costs
+    /// its length once, not once per frame or sample.
     #[collect(require_static)]
-    pub qualified_name: Box<str>,
+    pub qualified_name: std::sync::Arc<str>,
     #[collect(require_static)]
     pub arity: u8,
     #[collect(require_static)]

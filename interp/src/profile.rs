@@ -14,7 +14,7 @@ use crate::vm::{Env, Vm};
 pub fn heap_profile(env: &Env<'_>) -> Option<HeapProfile> {
     let tracker = env.sampling?;
     let tracker = tracker.borrow();
-    let file = &env.config.script_name;
+    let file: std::sync::Arc<str> = env.config.script_name.as_str().into();
     let sites = tracker
         .table
         .sites
@@ -24,7 +24,7 @@ pub fn heap_profile(env: &Env<'_>) -> Option<HeapProfile> {
                 .stack
                 .iter()
                 .map(|frame| Frame {
-                    function: frame.function.to_string(),
+                    function: frame.function.clone(),
                     file: file.clone(),
                     line: frame.line,
                 })
@@ -53,8 +53,19 @@ pub fn heap_graph(vm: &Vm<'_>) -> HeapGraph {
     crate::heap_walk::heap_graph(vm)
 }
 
-/// [`heap_graph`] that gives up (`None`) when `stop` says so (see
-/// [`crate::heap_walk::heap_graph_until`]).
-pub fn heap_graph_until(vm: &Vm<'_>, stop: &dyn Fn() -> bool) -> Option<HeapGraph> {
-    crate::heap_walk::heap_graph_until(vm, stop)
+/// The live object graph if it (with what analysing and writing it adds) fits what the hard
+/// heap limit leaves after the live heap and the VM's own memory, and `stop` does not say to
+/// give up on the way (see [`crate::heap_walk::heap_graph_bounded`]).
+pub fn bounded_heap_graph(
+    vm: &Vm<'_>,
+    stop: &dyn Fn() -> bool,
+) -> Result<HeapGraph, crate::heap_walk::WalkEnd> {
+    let budget = vm
+        .env
+        .allocator
+        .headroom(vm.host_bytes() as u64)
+        .map_or(usize::MAX, |room| {
+            usize::try_from(room).unwrap_or(usize::MAX)
+        });
+    crate::heap_walk::heap_graph_bounded(vm, budget, stop)
 }

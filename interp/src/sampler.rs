@@ -14,9 +14,13 @@
 //!    sweep will free and moves their bytes out of the site's in-use figures.
 //!
 //! Memory is bounded by the live sampled objects plus the distinct (stack, type) sites; stacks
-//! are cut at [`MAX_DEPTH`] frames.
+//! are cut at [`MAX_DEPTH`] frames, a site's stack is stored once (shared by the index and
+//! the site), and a frame names its function by the prototype's shared name. What the
+//! tracker holds is counted against `--max-heap` ([`SampleTracker::host_bytes`]).
 
 use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
 
 use gc_arena::{Collect, Finalization, Gc, GcWeak};
 use gclox_gc::Retained;
@@ -25,17 +29,53 @@ use gclox_gc::Retained;
 pub const MAX_DEPTH: usize = 64;
 
 /// One frame of a sample's stack.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// Frames are equal when they name the same prototype's name (the same `Rc`, compared by
+/// address) at the same line: looking a site up then costs a few words per frame, not the
+/// length of every name (a 1 MB name in every frame of every sample made each lookup hash
+/// megabytes).
+#[derive(Debug, Clone)]
 pub struct FrameKey {
-    /// `f` for a function `f`, `<script>` for top-level code.
-    pub function: Box<str>,
+    /// `f` for a function `f`, `<script>` for top-level code: the prototype's own name,
+    /// shared, never copied.
+    pub function: Arc<str>,
     pub line: u32,
+}
+
+impl PartialEq for FrameKey {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.function, &other.function) && self.line == other.line
+    }
+}
+
+impl Eq for FrameKey {}
+
+impl std::hash::Hash for FrameKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        Arc::as_ptr(&self.function).cast::<u8>().hash(state);
+        self.line.hash(state);
+    }
+}
+
+thread_local! {
+    /// The one name of the frame samples taken outside any frame get.
+    static RUNTIME_FRAME: Arc<str> = Arc::from("<runtime>");
+}
+
+impl FrameKey {
+    /// The frame of samples taken outside any frame (VM start-up, loading a program).
+    pub fn runtime() -> FrameKey {
+        FrameKey {
+            function: RUNTIME_FRAME.with(Arc::clone),
+            line: 0,
+        }
+    }
 }
 
 /// Everything sampled at one (stack, type) site, in raw sampled counts.
 #[derive(Debug, Clone)]
 pub struct Site {
-    pub stack: Vec<FrameKey>,
+    pub stack: Rc<[FrameKey]>,
     pub type_name: &'static str,
     pub alloc_objects: u64,
     pub alloc_bytes: u64,
@@ -46,17 +86,24 @@ pub struct Site {
 /// The distinct sites seen so far.
 #[derive(Debug, Default)]
 pub struct SiteTable {
-    index: HashMap<(Vec<FrameKey>, &'static str), u32>,
+    index: HashMap<(Rc<[FrameKey]>, &'static str), u32>,
     pub sites: Vec<Site>,
+    /// Bytes the sites hold (their stacks, entries and index), for [`SampleTracker::host_bytes`].
+    bytes: usize,
 }
 
 impl SiteTable {
-    fn site(&mut self, stack: Vec<FrameKey>, type_name: &'static str) -> u32 {
-        let key = (stack, type_name);
+    fn site(&mut self, stack: &Rc<[FrameKey]>, type_name: &'static str) -> u32 {
+        let key = (stack.clone(), type_name);
         if let Some(&id) = self.index.get(&key) {
             return id;
         }
         let id = self.sites.len() as u32;
+        // The stack's frames and the index entry (key, id and a control byte); the site itself
+        // is in `sites`' capacity.
+        self.bytes += std::mem::size_of_val::<[FrameKey]>(stack)
+            + std::mem::size_of::<((Rc<[FrameKey]>, &str), u32)>()
+            + 1;
         self.sites.push(Site {
             stack: key.0.clone(),
             type_name,
@@ -133,8 +180,9 @@ impl<'gc> SampleTracker<'gc> {
 
     /// Step 2: attributes the pending samples to `stack` (innermost first).
     pub fn resolve(&mut self, stack: &[FrameKey]) {
+        let stack: Rc<[FrameKey]> = stack.into();
         for pending in std::mem::take(&mut self.pending) {
-            let id = self.table.site(stack.to_vec(), pending.type_name);
+            let id = self.table.site(&stack, pending.type_name);
             let site = &mut self.table.sites[id as usize];
             site.alloc_objects += 1;
             site.alloc_bytes += pending.size;
@@ -181,6 +229,16 @@ impl<'gc> SampleTracker<'gc> {
             false
         });
         retained
+    }
+
+    /// Bytes the profiler holds outside the arena: the sites and the per-sample records
+    /// (function names are the prototypes', counted with them).
+    pub fn host_bytes(&self) -> usize {
+        self.table.bytes
+            + self.table.sites.capacity() * std::mem::size_of::<Site>()
+            + self.pending.capacity() * std::mem::size_of::<Pending>()
+            + self.live.capacity() * std::mem::size_of::<Tracked>()
+            + self.held.capacity() * std::mem::size_of::<Held>()
     }
 
     /// The allocation site of every live sampled object, by the object's address (for heap

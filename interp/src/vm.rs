@@ -228,10 +228,6 @@ impl<'gc> Env<'gc> {
 pub struct Vm<'gc> {
     /// The live values (between slices; see `exec.rs` for how a slice uses it).
     pub(crate) stack: Vec<Value<'gc>>,
-    /// Slots the value stack had room for when the last slice ended: the next slice starts
-    /// with that much room, so pushes rarely grow it.
-    #[collect(require_static)]
-    pub(crate) stack_room: usize,
     pub(crate) frames: Vec<CallFrame<'gc>>,
     /// Upvalues still pointing into the stack, ordered by stack slot (ascending).
     pub open_upvalues: Vec<Upvalue<'gc>>,
@@ -265,7 +261,6 @@ impl<'gc> Vm<'gc> {
         let init = Gc::new(mc, LoxStr::new("init".into()));
         let mut vm = Vm {
             stack: Vec::with_capacity(crate::exec::MIN_STACK_ROOM),
-            stack_room: crate::exec::MIN_STACK_ROOM,
             frames: Vec::with_capacity(64),
             open_upvalues: Vec::new(),
             globals: Vec::new(),
@@ -334,6 +329,17 @@ impl<'gc> Vm<'gc> {
         }
     }
 
+    /// Bytes the VM holds outside the arena's objects, all of it memory a script can make it
+    /// hold: the value stack and frames, the globals vector, the global names, the heap
+    /// profiler's sites. The hard heap limit (`--max-heap`) and the memory limit count it
+    /// beside the heap.
+    pub fn host_bytes(&self) -> usize {
+        self.stack_bytes()
+            + self.globals_bytes()
+            + self.env.global_names.bytes()
+            + self.env.sampling.map_or(0, |t| t.borrow().host_bytes())
+    }
+
     /// Whether a program is loaded and not finished.
     pub fn is_running(&self) -> bool {
         !self.frames.is_empty()
@@ -356,6 +362,10 @@ impl<'gc> HeapRoot<'gc> for Vm<'gc> {
             work: pruned.visited,
             done: pruned.done,
         }
+    }
+
+    fn non_heap_bytes(&self) -> usize {
+        self.host_bytes()
     }
 
     fn stack_bytes(&self) -> usize {

@@ -114,17 +114,6 @@ pub fn print_error_until(
     Ok(())
 }
 
-/// The live heap's graph, or `None` if walking it misses `deadline`.
-pub fn heap_graph(
-    runtime: &gclox_runtime::Runtime,
-    deadline: Option<Instant>,
-) -> Option<gclox_gc::snapshot::HeapGraph> {
-    match deadline {
-        None => Some(runtime.heap_graph()),
-        Some(deadline) => runtime.heap_graph_until(deadline),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,8 +35,10 @@ pub struct Cli {
     #[arg(long, env = "GCLOX_MEMLIMIT", value_name = "SIZE", value_parser = parse_size)]
     pub memlimit: Option<u64>,
 
-    /// Hard limit on the live heap: an allocation that does not fit after a full collection
-    /// fails the script with "Out of memory." (exit 70).
+    /// Hard limit on the memory a script makes the runtime hold: the live heap, the value
+    /// stack, frames, globals and their names, the script's text and compiled code, the heap
+    /// profiler's sites. What does not fit after a full collection fails the script with
+    /// "Out of memory." (exit 70).
     #[arg(long, env = "GCLOX_MAX_HEAP", value_name = "SIZE", value_parser = parse_size)]
     pub max_heap: Option<u64>,
 

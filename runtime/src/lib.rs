@@ -69,6 +69,7 @@
 
 pub mod isolates;
 pub mod memstats_csv;
+pub mod repl_input;
 pub mod report;
 pub mod rss;
 pub mod sink;
@@ -197,6 +198,8 @@ pub struct Runtime {
     print_code: bool,
     /// When every run must have ended ([`Runtime::set_deadline`]).
     deadline: Option<Instant>,
+    /// The time limit of the program loaded last ([`Runtime::load_source`]).
+    limit: Option<Instant>,
 }
 
 impl Runtime {
@@ -221,6 +224,7 @@ impl Runtime {
             mmu: None,
             print_code: false,
             deadline: None,
+            limit: None,
         }
     }
 
@@ -264,11 +268,22 @@ impl Runtime {
     /// Compiles and runs `source` to completion. Globals persist across calls, so a REPL runs
     /// each line through this.
     pub fn run_source(&mut self, source: &str) -> Result<(), LoxError> {
+        self.load_source(source)?;
+        self.run_program()
+    }
+
+    /// Compiles `source` and loads it as the program [`Runtime::run_program`] runs next: the
+    /// first half of [`Runtime::run_source`], for a host that drops the source text before
+    /// the program runs (the CLI, so that a large script's text is not held meanwhile). The
+    /// time limit ([`Config::timeout`], [`Runtime::set_deadline`]) starts here: compiling
+    /// counts.
+    pub fn load_source(&mut self, source: &str) -> Result<(), LoxError> {
         let limit = match (self.deadline, self.config.timeout) {
             (deadline, None) => deadline,
             (None, Some(t)) => Instant::now().checked_add(t),
             (Some(d), Some(t)) => Some(Instant::now().checked_add(t).map_or(d, |e| e.min(d))),
         };
+        self.limit = limit;
         let past = move || limit.is_some_and(|l| Instant::now() >= l);
         let print_code = self.print_code;
         let interrupt = self.interrupt.clone();
@@ -297,7 +312,13 @@ impl Runtime {
                 trace: Vec::new(),
             });
         }
-        let result = self.run_loaded(limit);
+        Ok(())
+    }
+
+    /// Runs the program [`Runtime::load_source`] loaded, to completion (or to the time limit
+    /// that started when it was loaded).
+    pub fn run_program(&mut self) -> Result<(), LoxError> {
+        let result = self.run_loaded(self.limit);
         self.flush_output();
         result
     }
@@ -355,7 +376,7 @@ impl Runtime {
             if end? == SliceEnd::Finished {
                 return Ok(());
             }
-            if self.heap.over_max_heap() {
+            if self.out_of_memory() {
                 return Err(self.fail("Out of memory."));
             }
             self.check_memlimit_report();
@@ -366,6 +387,23 @@ impl Runtime {
                 return Err(self.fail("Time limit exceeded."));
             }
         }
+    }
+
+    /// Whether the script holds more than `--max-heap`: the live heap plus what the VM holds
+    /// outside it (`Vm::host_bytes`: stacks, frames, globals and their names, profiler
+    /// sites). Over the limit, a full collection runs first; only what it cannot free fails.
+    fn out_of_memory(&mut self) -> bool {
+        let Some(max) = self.config.gc.max_heap else {
+            return false;
+        };
+        let held = |heap: &Heap<VmRoot>| {
+            heap.accounting().live_bytes() + heap.mutate(|_, vm| vm.host_bytes() as u64)
+        };
+        if held(&self.heap) <= max {
+            return false;
+        }
+        self.heap.collect_full(false);
+        held(&self.heap) > max
     }
 
     /// The soft-limit leak report: printed once, the first time the live heap exceeds
@@ -428,24 +466,45 @@ impl Runtime {
             .mutate(|_, vm| gclox_interp::profile::heap_graph(vm))
     }
 
-    /// [`Runtime::heap_graph`] that gives up (`None`) once `deadline` passes: a host bounding
-    /// its exit-time outputs by a deadline (the CLI's `--timeout`).
-    pub fn heap_graph_until(&self, deadline: Instant) -> Option<gclox_gc::snapshot::HeapGraph> {
-        let stop = || Instant::now() >= deadline;
+    /// The live object graph if walking it fits under `--max-heap` beside what the script
+    /// holds (an error of kind `OutOfMemory` otherwise) and ends before `deadline` (kind
+    /// `TimedOut` otherwise): what a host bounding its outputs uses (the CLI's snapshot and
+    /// leak report, under `--timeout`).
+    pub fn bounded_heap_graph(
+        &self,
+        deadline: Option<Instant>,
+    ) -> std::io::Result<gclox_gc::snapshot::HeapGraph> {
+        let stop = || deadline.is_some_and(|d| Instant::now() >= d);
         self.heap
-            .mutate(|_, vm| gclox_interp::profile::heap_graph_until(vm, &stop))
+            .mutate(|_, vm| gclox_interp::profile::bounded_heap_graph(vm, &stop))
+            .map_err(|end| match end {
+                gclox_interp::heap_walk::WalkEnd::TooLarge { bytes } => std::io::Error::new(
+                    std::io::ErrorKind::OutOfMemory,
+                    format!(
+                        "Out of memory. (the heap graph needs more than {bytes} bytes, over \
+                         what --max-heap leaves)"
+                    ),
+                ),
+                gclox_interp::heap_walk::WalkEnd::Stopped => std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "cut short: the --timeout deadline passed",
+                ),
+            })
     }
 
     /// A text leak report of the live heap now: top retainers by retained size with their
     /// shortest paths from a root (see `gclox_gc::snapshot`).
     pub fn leak_report(&self, top: usize) -> String {
-        leak_report_of(&self.heap_graph(), top)
+        match self.bounded_heap_graph(None) {
+            Ok(graph) => leak_report_of(&graph, top),
+            Err(err) => format!("  not made: {err}\n"),
+        }
     }
 
     /// Writes a heap snapshot of the live heap now in V8's `.heapsnapshot` format (Chrome
     /// DevTools' Memory tab opens it).
     pub fn write_heap_snapshot(&self, w: impl Write) -> std::io::Result<()> {
-        let graph = self.heap_graph();
+        let graph = self.bounded_heap_graph(None)?;
         let analysis = gclox_gc::snapshot::Analysis::new(&graph);
         gclox_gc::snapshot::write_v8_heapsnapshot(&graph, Some(&analysis), w)
     }

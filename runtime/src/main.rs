@@ -152,21 +152,30 @@ impl Outputs {
         })
     }
 
-    /// Writes every file. Returns false (after saying why) if one could not be written.
-    /// `recorder` holds the run's record when `--report` asked for one. Past `deadline`
-    /// (`--timeout`'s, for outputs) the profile, snapshot and leak report stop and say so.
+    /// Writes every file. Returns 0, or (after saying why) the exit code of a file that could
+    /// not be written: 70 when it would not fit under `--max-heap`, else 74. `recorder` holds
+    /// the run's record when `--report` asked for one. Past `deadline` (`--timeout`'s, for
+    /// outputs) the profile, snapshot and leak report stop and say so.
     fn write(
         self,
         runtime: &mut Runtime,
         cli: &Cli,
         recorder: Option<Recorder>,
         deadline: Option<Instant>,
-    ) -> bool {
-        let mut ok = true;
+    ) -> u8 {
+        let mut failed = 0;
         let mut report = |what: &str, path: &Path, written: std::io::Result<()>| {
             if let Err(err) = written {
                 say!("gclox: cannot write {what} {}: {err}", path.display());
-                ok = false;
+                let code = match err.kind() {
+                    std::io::ErrorKind::OutOfMemory => {
+                        gclox_interp::error::EXIT_RUNTIME_ERROR as u8
+                    }
+                    _ => EXIT_IO,
+                };
+                if failed == 0 {
+                    failed = code;
+                }
             }
         };
         // The trace first: its end is cheap but must be written for the file to be JSON, and
@@ -189,18 +198,25 @@ impl Outputs {
             };
             report("heap profile", &path, written);
         }
+        // A graph the deadline cut short is `None` (the output says so); one that would not
+        // fit under `--max-heap` is an error (exit 70).
+        let graph = |runtime: &Runtime| match runtime.bounded_heap_graph(deadline) {
+            Ok(graph) => Ok(Some(graph)),
+            Err(err) if err.kind() == std::io::ErrorKind::TimedOut => Ok(None),
+            Err(err) => Err(err),
+        };
         if let Some((path, file)) = self.heapsnapshot {
-            let graph = deadline::heap_graph(runtime, deadline);
-            let written = cut_short::write_snapshot(file, &path, graph, deadline);
+            let written = graph(runtime)
+                .and_then(|graph| cut_short::write_snapshot(file, &path, graph, deadline));
             report("heap snapshot", &path, written);
         }
         if cli.leak_report {
-            let graph = deadline::heap_graph(runtime, deadline);
-            match cut_short::leak_report(graph, deadline) {
-                Some(text) => say_part!("gclox: leak report (at exit)\n{text}"),
-                None => {
+            match graph(runtime).map(|graph| cut_short::leak_report(graph, deadline)) {
+                Ok(Some(text)) => say_part!("gclox: leak report (at exit)\n{text}"),
+                Ok(None) => {
                     say!("gclox: leak report (at exit) cut short: the --timeout deadline passed")
                 }
+                Err(err) => say!("gclox: leak report (at exit) not made: {err}"),
             }
         }
         if let (Some((path, mut file)), Some(recorder)) = (self.report, recorder) {
@@ -223,7 +239,7 @@ impl Outputs {
             }
             report("report", &path, written);
         }
-        ok
+        failed
     }
 }
 
@@ -231,6 +247,13 @@ fn run_file(path: &Path, cli: &Cli, start: Instant) -> u8 {
     let deadlines = Deadlines::new(start, cli.timeout);
     if let Some(d) = &deadlines {
         d.start_watchdog();
+    }
+    // The script's text counts against the hard heap limit: a file larger than the limit is
+    // refused before it is read.
+    let too_large = |max: u64| std::fs::metadata(path).is_ok_and(|m| m.len() > max);
+    if cli.max_heap.is_some_and(too_large) {
+        say!("Out of memory.");
+        return gclox_interp::error::EXIT_RUNTIME_ERROR as u8;
     }
     let source = match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
@@ -296,7 +319,10 @@ fn run_file(path: &Path, cli: &Cli, start: Instant) -> u8 {
         },
         None => None,
     };
-    let result = runtime.run_source(&source);
+    // The text is dropped once compiled: the running program does not need it.
+    let result = runtime.load_source(&source);
+    drop(source);
+    let result = result.and_then(|()| runtime.run_program());
     let sampled = sampler.map(|s| s.stop());
     let output_deadline = deadlines.map(|d| d.outputs);
     let stdout_failure = stdout.failure();
@@ -316,8 +342,9 @@ fn run_file(path: &Path, cli: &Cli, start: Instant) -> u8 {
             code = EXIT_IO;
         }
     }
-    if !outputs.write(&mut runtime, cli, recorder, output_deadline) && code == 0 {
-        code = EXIT_IO;
+    let written = outputs.write(&mut runtime, cli, recorder, output_deadline);
+    if code == 0 {
+        code = written;
     }
     if cli.stats {
         print_stats(&runtime);

@@ -7,7 +7,7 @@
 //! prompt, rustyline reads Ctrl-C as a key and clears the line. The history file is saved
 //! after every entry, so a session that is killed loses nothing it ran.
 
-use gclox_interp::LoxError;
+use gclox_runtime::repl_input::{PendingInput, Submitted};
 use gclox_runtime::Runtime;
 use rustyline::error::ReadlineError;
 use rustyline::DefaultEditor;
@@ -37,24 +37,23 @@ pub fn run(mut runtime: Runtime) -> u8 {
             None
         }
     };
-    let mut pending = String::new();
+    let mut pending = PendingInput::default();
     loop {
         let prompt = if pending.is_empty() { "> " } else { "... " };
         match editor.readline(prompt) {
             Ok(line) => {
-                pending.push_str(&line);
-                pending.push('\n');
+                pending.push_line(&line);
                 // A Ctrl-C that came while nothing ran must not stop this entry.
                 interrupt.clear();
                 if let Some(signals) = &signals {
                     signals.clear();
                 }
-                match runtime.run_source(&pending) {
-                    Err(LoxError::Compile(errors)) if is_incomplete(&errors) => continue,
-                    Err(err) => say_part!("{err}"),
-                    Ok(()) => {}
+                match pending.submit(&mut runtime) {
+                    Submitted::Unfinished => continue,
+                    Submitted::Ran(Err(err)) => say_part!("{err}"),
+                    Submitted::Ran(Ok(())) => {}
                 }
-                let _ = editor.add_history_entry(pending.trim_end());
+                let _ = editor.add_history_entry(pending.text().trim_end());
                 if let Some(path) = &history {
                     let _ = editor.save_history(path);
                 }
@@ -72,9 +71,4 @@ pub fn run(mut runtime: Runtime) -> u8 {
         let _ = editor.save_history(path);
     }
     0
-}
-
-/// The input stopped mid-statement: every error is at the end of the input.
-fn is_incomplete(errors: &[String]) -> bool {
-    !errors.is_empty() && errors.iter().all(|e| e.contains("Error at end:"))
 }

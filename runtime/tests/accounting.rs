@@ -44,6 +44,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
+/// The counter is process-wide: tests that read it run one at a time.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Every kind of object, kept alive from a global list, with as much garbage made alongside.
 const MIXED: &str = r#"
 fun digit(d) {
@@ -90,6 +93,7 @@ for (var i = 0; i < 20000; i = i + 1) {
 
 #[test]
 fn live_bytes_match_an_independent_allocator_count() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let mut runtime = Runtime::new(Config::default(), Captured::new().writer());
     runtime.run_source("print 1;").expect("warm-up");
     runtime.collect_full();
@@ -113,6 +117,44 @@ fn live_bytes_match_an_independent_allocator_count() {
     );
     eprintln!(
         "script heap grew {script_growth} B, process {process_growth} B ({:.3} % apart)",
+        error * 100.0
+    );
+}
+
+/// 200 000 closures kept alive from a list whose nodes hold a closure and the next node.
+const CLOSURE_LIST: &str = r#"
+class Node { init(f, next) { this.f = f; this.next = next; } }
+var keep = nil;
+for (var i = 0; i < 200000; i = i + 1) {
+  var x = i;
+  fun get() { return x; }
+  keep = Node(get, keep);
+}
+"#;
+
+/// Issue #15 row K: the process holds 2 MiB (5.7 %) more than the accounting says. Not a
+/// closure's buffer (every closure's upvalue array is charged; the gap is the same without
+/// captures): it is gc-arena's gray queue, a `Vec` of object pointers whose capacity stays at
+/// its peak. Marking pops the last pointer pushed, so tracing each node pushes its closure
+/// and the next node, pops the node, and the 200 000 closures wait: 1.6 MB, 2 MiB after
+/// doubling. gc-arena 0.7 does not expose the queue, so the accounting cannot charge it yet.
+#[test]
+#[ignore = "bug: gc-arena's gray queue capacity is not charged (issue #15 row K)"]
+fn closure_heavy_heaps_are_fully_charged() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let mut runtime = Runtime::new(Config::default(), Captured::new().writer());
+    runtime.run_source("print 1;").expect("warm-up");
+    runtime.collect_full();
+    let process_before = LIVE.load(Ordering::Relaxed);
+    let script_before = runtime.memstats().heap_alloc as i64;
+    runtime.run_source(CLOSURE_LIST).expect("closures run");
+    runtime.collect_full();
+    let process_growth = LIVE.load(Ordering::Relaxed) - process_before;
+    let script_growth = runtime.memstats().heap_alloc as i64 - script_before;
+    let error = (script_growth - process_growth).abs() as f64 / process_growth as f64;
+    assert!(
+        error <= 0.01,
+        "script heap grew {script_growth} B, process {process_growth} B ({:.2} % apart)",
         error * 100.0
     );
 }

@@ -62,6 +62,7 @@ fn replay(target: &str, data: &[u8]) {
         "compile" => harness::compile(data),
         "run" => harness::run(data),
         "gc_stress" => harness::gc_stress(data),
+        "repl" => harness::repl(data),
         other => panic!("no fuzz target {other:?}"),
     }
 }
@@ -102,7 +103,7 @@ fn the_seed_programs_pass_every_target() {
     let mut failures = Vec::new();
     for path in &files {
         let data = std::fs::read(path).expect("a readable program");
-        for target in ["compile", "run", "gc_stress"] {
+        for target in ["compile", "run", "gc_stress", "repl"] {
             if catch_unwind(AssertUnwindSafe(|| replay(target, &data))).is_err() {
                 failures.push(format!("{target}: {}", path.display()));
             }
@@ -150,7 +151,7 @@ fn seeded_mutants_pass_every_target() {
         if !source.is_empty() && gclox_interp::compiler::compile(source, &mut globals).is_ok() {
             compiled += 1;
         }
-        for target in ["compile", "run", "gc_stress"] {
+        for target in ["compile", "run", "gc_stress", "repl"] {
             if catch_unwind(AssertUnwindSafe(|| replay(target, &data))).is_err() {
                 let path = out_dir.join(format!("fuzz-smoke-{target}-{i}.lox"));
                 std::fs::write(&path, &data).expect("write the failing mutant");

@@ -68,7 +68,15 @@ fn deep_recursion_is_a_stack_overflow_error_at_any_configured_depth() {
         let (message, trace) =
             runtime_error(rt.run_source("fun f(n) { return f(n + 1); }\nf(0);\n"));
         assert_eq!(message, "Stack overflow.");
-        assert_eq!(trace.len(), frames, "one trace line per frame");
+        // The innermost and outermost frames, one line for those in between.
+        let ends = gclox_interp::exec::TRACE_ENDS;
+        assert_eq!(trace.len(), 2 * ends + 1, "a cut trace");
+        assert_eq!(
+            trace[ends],
+            format!("... {} more frames", frames - 2 * ends)
+        );
+        assert!(trace[..ends].iter().all(|l| l.ends_with("in f()")));
+        assert_eq!(trace[2 * ends], "[line 2] in script");
     }
 }
 

@@ -58,9 +58,9 @@ fn at_rate_one_the_profile_equals_the_exact_accounting() {
         .iter()
         .find(|s| s.object_type == "Instance")
         .expect("an Instance site");
-    assert_eq!(points.stack[0].function, "make");
+    assert_eq!(&*points.stack[0].function, "make");
     assert_eq!(points.stack[0].line, 3);
-    assert_eq!(points.stack[0].file, "app.lox");
+    assert_eq!(&*points.stack[0].file, "app.lox");
     assert_eq!(points.alloc_objects, 300);
 }
 

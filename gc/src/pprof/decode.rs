@@ -1,12 +1,15 @@
 //! Reading a pprof profile back into plain data, checking what pprof checks.
 
+use std::cell::Cell;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::io::Read;
+use std::sync::Arc;
 
 use flate2::read::GzDecoder;
 use prost::Message;
 
+use super::limits::{check_counts, MAX_FRAMES, MAX_STRING_BYTES};
 use super::proto;
 use super::{Error, Frame, HeapProfile, MAX_DECODED_BYTES};
 
@@ -145,6 +148,7 @@ pub fn decode_proto(bytes: &[u8]) -> Result<proto::Profile, Error> {
     } else {
         bytes
     };
+    check_counts(message)?;
     proto::Profile::decode(message).map_err(Error::Proto)
 }
 
@@ -158,11 +162,33 @@ fn resolve(p: &proto::Profile) -> Result<DecodedProfile, Error> {
     if strings.first().map(String::as_str) != Some("") {
         return invalid("string_table[0] is not \"\"".into());
     }
+    // Strings copied out of the table (labels, comments, types), against MAX_STRING_BYTES.
+    let copied = Cell::new(0usize);
     let s = |i: i64| -> Result<String, Error> {
         match usize::try_from(i).ok().and_then(|i| strings.get(i)) {
-            Some(s) => Ok(s.clone()),
+            Some(s) => {
+                copied.set(copied.get() + s.len());
+                if copied.get() > MAX_STRING_BYTES {
+                    return invalid(format!(
+                        "more than {MAX_STRING_BYTES} bytes of strings (gclox's limit)"
+                    ));
+                }
+                Ok(s.clone())
+            }
             None => invalid(format!("string index {i} out of range")),
         }
+    };
+    // Function names and files: one shared copy per string-table entry.
+    let mut shared: HashMap<usize, Arc<str>> = HashMap::new();
+    let mut rc = |i: i64| -> Result<Arc<str>, Error> {
+        let index = usize::try_from(i).ok().filter(|&i| i < strings.len());
+        let Some(index) = index else {
+            return invalid(format!("string index {i} out of range"));
+        };
+        Ok(shared
+            .entry(index)
+            .or_insert_with(|| Arc::from(strings[index].as_str()))
+            .clone())
     };
     let value_type = |v: &proto::ValueType| -> Result<ValueType, Error> {
         Ok(ValueType {
@@ -185,14 +211,14 @@ fn resolve(p: &proto::Profile) -> Result<DecodedProfile, Error> {
         insert_unique(&mut mappings, m.id, (), "mapping")?;
     }
 
-    let mut functions: HashMap<u64, (String, String)> = HashMap::new();
+    let mut functions: HashMap<u64, (Arc<str>, Arc<str>)> = HashMap::new();
     for f in &p.function {
         // pprof falls back to the system name when there is no name; so do we.
-        let name = match s(f.name)? {
-            name if name.is_empty() => s(f.system_name)?,
+        let name = match rc(f.name)? {
+            name if name.is_empty() => rc(f.system_name)?,
             name => name,
         };
-        let entry = (name, s(f.filename)?);
+        let entry = (name, rc(f.filename)?);
         insert_unique(&mut functions, f.id, entry, "function")?;
     }
 
@@ -208,6 +234,7 @@ fn resolve(p: &proto::Profile) -> Result<DecodedProfile, Error> {
         insert_unique(&mut locations, loc.id, frames, "location")?;
     }
 
+    let mut frames = 0usize;
     let mut samples = Vec::with_capacity(p.sample.len());
     for (n, sample) in p.sample.iter().enumerate() {
         if sample.value.len() != sample_types.len() {
@@ -220,7 +247,15 @@ fn resolve(p: &proto::Profile) -> Result<DecodedProfile, Error> {
         let mut stack = Vec::new();
         for id in &sample.location_id {
             match locations.get(id) {
-                Some(frames) => stack.extend(frames.iter().cloned()),
+                Some(location) => {
+                    frames += location.len();
+                    if frames > MAX_FRAMES {
+                        return invalid(format!(
+                            "more than {MAX_FRAMES} frames in all (gclox's limit)"
+                        ));
+                    }
+                    stack.extend(location.iter().cloned())
+                }
                 None => return invalid(format!("sample {n} refers to missing location {id}")),
             }
         }
@@ -268,12 +303,12 @@ fn insert_unique<V>(map: &mut HashMap<u64, V>, id: u64, value: V, what: &str) ->
 /// The frames of one location, innermost first.
 fn location_frames(
     loc: &proto::Location,
-    functions: &HashMap<u64, (String, String)>,
+    functions: &HashMap<u64, (Arc<str>, Arc<str>)>,
 ) -> Result<Vec<Frame>, Error> {
     if loc.line.is_empty() {
         return Ok(vec![Frame {
-            function: format!("{:#x}", loc.address),
-            file: String::new(),
+            function: format!("{:#x}", loc.address).into(),
+            file: "".into(),
             line: 0,
         }]);
     }
@@ -281,7 +316,7 @@ fn location_frames(
     for line in &loc.line {
         // pprof allows function id 0: a line with no function.
         let (function, file) = match line.function_id {
-            0 => (String::new(), String::new()),
+            0 => ("".into(), "".into()),
             id => match functions.get(&id) {
                 Some(f) => f.clone(),
                 None => {

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::Arc;
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
@@ -152,7 +153,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 struct Builder {
     strings: Strings,
     functions: Vec<proto::Function>,
-    function_ids: HashMap<(String, String), u64>,
+    function_ids: HashMap<(Arc<str>, Arc<str>), u64>,
     locations: Vec<proto::Location>,
     location_ids: HashMap<Frame, u64>,
 }
@@ -186,8 +187,8 @@ impl Builder {
     }
 
     /// The id of the function `name` in `file`, added on first use.
-    fn function(&mut self, name: &str, file: &str) -> u64 {
-        let key = (name.to_owned(), file.to_owned());
+    fn function(&mut self, name: &Arc<str>, file: &Arc<str>) -> u64 {
+        let key = (name.clone(), file.clone());
         if let Some(&id) = self.function_ids.get(&key) {
             return id;
         }

@@ -28,10 +28,12 @@
 mod decode;
 mod encode;
 mod format;
+mod limits;
 pub mod proto;
 mod top;
 
 use std::fmt;
+use std::sync::Arc;
 
 pub use decode::{decode_proto, DecodedProfile, DecodedSample, Label, LabelValue, ValueType};
 pub use encode::scale_heap_sample;
@@ -40,10 +42,11 @@ pub use top::{top, SampleIndex};
 /// One stack frame: a function, its source file and the line executing in it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Frame {
-    /// Function name as users should see it (pprof groups by it).
-    pub function: String,
-    /// Source file name.
-    pub file: String,
+    /// Function name as users should see it (pprof groups by it). Shared: every frame of a
+    /// function points at one copy of its name.
+    pub function: Arc<str>,
+    /// Source file name (shared, as `function`).
+    pub file: Arc<str>,
     /// Line number in `file` (0 if unknown).
     pub line: u32,
 }
@@ -98,9 +101,7 @@ pub enum Error {
     Invalid(String),
 }
 
-/// Largest inflated profile [`HeapProfile::decode`] accepts (256 MiB), so that a small
-/// malicious file cannot exhaust memory.
-pub const MAX_DECODED_BYTES: u64 = 256 << 20;
+pub use limits::{MAX_DECODED_BYTES, MAX_ENTRIES, MAX_FRAMES, MAX_STRING_BYTES};
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -186,6 +186,10 @@ pub fn top(profile: &DecodedProfile, sample_index: SampleIndex, limit: usize) ->
 fn build_nodes<'a>(profile: &'a DecodedProfile, value: impl Fn(&[i64]) -> i64) -> Vec<Node<'a>> {
     let mut nodes: Vec<Node<'a>> = Vec::new();
     let mut by_name: HashMap<&'a str, usize> = HashMap::new();
+    // Decoded frames share their function's name (`Arc<str>`): looking a name up by its
+    // address first hashes each distinct name once, not once per frame (a long name in
+    // every frame would otherwise cost its length per frame).
+    let mut by_address: HashMap<*const u8, usize> = HashMap::new();
     let mut seen: HashSet<usize> = HashSet::new();
     for sample in &profile.samples {
         let v = value(&sample.values);
@@ -195,14 +199,22 @@ fn build_nodes<'a>(profile: &'a DecodedProfile, value: impl Fn(&[i64]) -> i64) -
         seen.clear();
         let mut leaf = None; // The last node visited, root to leaf.
         for frame in sample.stack.iter().rev() {
-            let i = *by_name.entry(frame.function.as_str()).or_insert_with(|| {
-                nodes.push(Node {
-                    name: frame.function.as_str(),
-                    flat: 0,
-                    cum: 0,
-                });
-                nodes.len() - 1
-            });
+            let address = frame.function.as_ptr();
+            let i = match by_address.get(&address) {
+                Some(&i) => i,
+                None => {
+                    let i = *by_name.entry(&*frame.function).or_insert_with(|| {
+                        nodes.push(Node {
+                            name: &frame.function,
+                            flat: 0,
+                            cum: 0,
+                        });
+                        nodes.len() - 1
+                    });
+                    by_address.insert(address, i);
+                    i
+                }
+            };
             if seen.insert(i) {
                 nodes[i].cum = nodes[i].cum.saturating_add(v);
             }
