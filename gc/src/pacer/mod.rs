@@ -41,6 +41,12 @@
 //! - **Step budget**: every step is capped by `step_budget` objects (and the heap driver by
 //!   `step_time_budget`), which bounds the pause (`lua54` bounds its steps by Lua's own rule); a mutator that outruns the capped collector
 //!   overshoots the goal instead of seeing long pauses.
+//! - **Mutator utilization floor** (`floor.rs`): whatever the assists ask, collector steps take
+//!   at most 40 % of any window of time beyond a few milliseconds (43 % of 10 ms): a step is
+//!   held back, and its allocation paid by the next one, while the collector is over that
+//!   share. The bound MMU reads: a late cycle marks at 40 % and overshoots its goal instead of
+//!   taking 90 % of every 10 ms window until it ends. It stands aside while a memory limit
+//!   sets the goal (the limit comes first, up to the CPU limiter's ½).
 //! - **GC CPU limiter** (`limiter.rs`, Go's `mgclimit.go`): with a memory limit set, collector
 //!   time fills a bucket and mutator time drains it; while it is full, steps are skipped, so a
 //!   limit below the live heap slows the program by at most about 2× instead of stalling it.
@@ -48,6 +54,7 @@
 //!   never train a policy: they say nothing about where the program's own cycles should start.
 
 mod clox;
+mod floor;
 mod go117;
 mod go119;
 mod limiter;
@@ -56,6 +63,7 @@ mod lua54;
 use std::fmt;
 use std::time::Duration;
 
+pub use floor::UtilizationFloor;
 pub use limiter::CpuLimiter;
 
 /// The smallest runway the assist formulas divide by (one default slice of allocation).
@@ -329,6 +337,7 @@ pub struct Pacer {
     marked_objects: u64,
     plan: CyclePlan,
     limiter: CpuLimiter,
+    floor: UtilizationFloor,
     in_cycle: bool,
     // Work done in the running cycle, by phase.
     mark_done: u64,
@@ -347,6 +356,7 @@ impl Pacer {
             marked_objects: 0,
             plan: CyclePlan::default(),
             limiter: CpuLimiter::default(),
+            floor: UtilizationFloor::default(),
             in_cycle: false,
             mark_done: 0,
             swept: 0,
@@ -381,6 +391,10 @@ impl Pacer {
 
     pub fn limiter(&self) -> &CpuLimiter {
         &self.limiter
+    }
+
+    pub fn floor(&self) -> &UtilizationFloor {
+        &self.floor
     }
 
     /// Whether cycles run whole in one step (`stw` mode, stress, or a policy that does).
@@ -462,15 +476,29 @@ impl Pacer {
         self.swept = 0;
     }
 
-    /// Records collector and mutator time for the CPU limiter. Returns whether collector
-    /// steps are to be skipped now (the limiter is on). Only with a memory limit.
+    /// Records collector and mutator time for the utilization floor and, with a memory
+    /// limit, the CPU limiter. Returns whether the next collector step is to be held back:
+    /// the limiter is on, or the floor holds and no memory limit sets the goal.
     pub fn limit_cpu(&mut self, mutator: Duration, collector: Duration) -> bool {
-        self.limits_cpu() && self.limiter.update(mutator, collector)
+        if !self.limits_cpu() {
+            return false;
+        }
+        let floor = self.floor.update(mutator, collector);
+        let limiter = self.config.memlimit.is_some() && self.limiter.update(mutator, collector);
+        limiter || (floor && !self.memory_limit_sets_goal())
     }
 
-    /// Whether the CPU limiter applies: a memory limit is set and cycles run in steps.
+    /// Whether collector time is bounded (the floor, and the CPU limiter with a memory
+    /// limit): whenever cycles run in steps.
     pub fn limits_cpu(&self) -> bool {
-        self.config.memlimit.is_some() && !self.whole_cycles()
+        !self.whole_cycles()
+    }
+
+    /// Whether the memory limit, not the policy, sets the goal now.
+    fn memory_limit_sets_goal(&self) -> bool {
+        self.config.memlimit.is_some()
+            && memory_limit_goal(self.config.memlimit, &self.state)
+                < self.policy.goal(&self.config, &self.state)
     }
 
     /// The policy's own work for a step, if it has a rule (Lua's), at least one unit.
