@@ -20,8 +20,8 @@
 //! of 250 ms). With `c` the collector time and `m` the mutator time since the last update:
 //!
 //! ```text
-//! fill  = max(0, fill + c − m × u/(1 − u))        u = MAX_SHARE, C = SLACK
-//! hold the next step while fill + last step > C
+//! fill  = min(2C, max(0, fill + c − m × u/(1 − u)))     u = MAX_SHARE, C = SLACK
+//! hold the next step while fill > C
 //! ```
 //!
 //! Over any window of length `w` in which the bucket held steps back as needed,
@@ -33,7 +33,12 @@
 //!
 //! With `u` = 0.4 and `C` = 0.5 ms: at most 43 % of any 10 ms window (MMU ≥ 57 %), 40.3 % of
 //! a 100 ms one, 70 % of a 1 ms one. The bucket never goes below empty, so a long stretch
-//! without collection earns no burst later (as Go's limiter).
+//! without collection earns no burst later (as Go's limiter). It never holds more than `2C`:
+//! a step that ran long because the process lost its core (milliseconds, on a shared
+//! machine) is forgiven beyond that rather than paid for with a long stretch without
+//! collection while the heap grows. The decision looks at the bucket alone, not at the
+//! next step's expected length: an expectation taken from one such long step would hold
+//! every later step back (a first version did, and a run grew to 3 GB).
 //!
 //! # What it costs
 //!
@@ -57,8 +62,6 @@ pub const SLACK: Duration = Duration::from_micros(500);
 #[derive(Debug, Clone, Default)]
 pub struct UtilizationFloor {
     fill: Duration,
-    /// Collector time of the latest update that had any: the next step's expected length.
-    last_step: Duration,
     /// Updates that held a step back.
     held: u64,
 }
@@ -68,11 +71,8 @@ impl UtilizationFloor {
     /// is to be held back.
     pub fn update(&mut self, mutator: Duration, collector: Duration) -> bool {
         let earned = mutator.mul_f64(MAX_SHARE / (1.0 - MAX_SHARE));
-        self.fill = (self.fill + collector).saturating_sub(earned);
-        if !collector.is_zero() {
-            self.last_step = collector;
-        }
-        let hold = self.fill + self.last_step > SLACK;
+        self.fill = (self.fill + collector).saturating_sub(earned).min(2 * SLACK);
+        let hold = self.fill > SLACK;
         self.held += u64::from(hold);
         hold
     }

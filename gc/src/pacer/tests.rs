@@ -252,3 +252,16 @@ fn utilization_floor_stands_aside_when_the_memory_limit_sets_the_goal() {
     assert!(held(&mut free) > 10);
     assert_eq!(held(&mut limited), 0);
 }
+
+#[test]
+fn utilization_floor_forgives_a_step_that_lost_its_core() {
+    let us = Duration::from_micros;
+    let mut f = UtilizationFloor::default();
+    // One 20 ms step (the process was descheduled): held back for at most the mutator time
+    // that earns 2 × SLACK − SLACK back, not 20 ms × 1.5.
+    assert!(f.update(us(10), us(20_000)));
+    let earn = floor::SLACK.as_secs_f64() * (1.0 - floor::MAX_SHARE) / floor::MAX_SHARE;
+    let slices = (earn / 10e-6).ceil() as usize;
+    let held = (0..slices + 1).take_while(|_| f.update(us(10), us(0))).count();
+    assert!(held < slices + 1, "held {held} slices");
+}
