@@ -41,12 +41,13 @@
 //! - **Step budget**: every step is capped by `step_budget` objects (and the heap driver by
 //!   `step_time_budget`), which bounds the pause (`lua54` bounds its steps by Lua's own rule); a mutator that outruns the capped collector
 //!   overshoots the goal instead of seeing long pauses.
-//! - **Mutator utilization floor** (`floor.rs`): whatever the assists ask, collector steps take
-//!   at most 40 % of any window of time beyond a few milliseconds (43 % of 10 ms): a step is
-//!   held back, and its allocation paid by the next one, while the collector is over that
-//!   share. The bound MMU reads: a late cycle marks at 40 % and overshoots its goal instead of
-//!   taking 90 % of every 10 ms window until it ends. It stands aside while a memory limit
-//!   sets the goal (the limit comes first, up to the CPU limiter's ½).
+//! - **Mutator utilization floor** (`floor.rs`): collector steps take at most half of any
+//!   window of time beyond a few milliseconds (51 % of 10 ms): a step is held back, and its
+//!   allocation paid by the next one, while the collector is over that share. The bound MMU
+//!   reads: a cycle that starts late, or whose live heap outgrew its goal, marks at half the
+//!   time and overshoots its goal instead of taking 90 % of every 10 ms window until it ends.
+//!   It stands aside when the cycle's own plan needs more than half the time (the goal comes
+//!   first: the pacer's precision holds) and while a memory limit sets the goal.
 //! - **GC CPU limiter** (`limiter.rs`, Go's `mgclimit.go`): with a memory limit set, collector
 //!   time fills a bucket and mutator time drains it; while it is full, steps are skipped, so a
 //!   limit below the live heap slows the program by at most about 2× instead of stalling it.
@@ -278,6 +279,38 @@ pub struct CycleOutcome {
     pub mark_utilization: f64,
 }
 
+impl CycleOutcome {
+    /// The cycle's measured cons/mark (Go's `currentConsMark`): allocation over scan work,
+    /// each per unit of the time its side had, `A × u / (W × (1 − u))`. `None` when the cycle
+    /// measured nothing (marked in one step, or nothing was allocated while it marked).
+    pub fn cons_mark(&self) -> Option<f64> {
+        let u = self.mark_utilization;
+        if self.heap_at_mark_end <= self.heap_at_start
+            || !(0.0..1.0).contains(&u)
+            || self.scan_work == 0
+        {
+            return None;
+        }
+        let allocated = (self.heap_at_mark_end - self.heap_at_start) as f64;
+        Some(allocated * u / (self.scan_work as f64 * (1.0 - u)))
+    }
+}
+
+/// How many cycles' measured cons/mark the floor looks back over.
+const RECENT: usize = 4;
+
+/// The largest of the recent measurements: noisy ones bias toward more runway.
+fn largest(recent: &[f64; RECENT]) -> f64 {
+    recent.iter().copied().fold(0.0, f64::max)
+}
+
+/// The median of the recent measurements (cycles not yet run count as 0).
+fn median(recent: &[f64; RECENT]) -> f64 {
+    let mut sorted = *recent;
+    sorted.sort_by(f64::total_cmp);
+    (sorted[RECENT / 2 - 1] + sorted[RECENT / 2]) / 2.0
+}
+
 /// A pacing policy: the heap goal and trigger, and what it learns from each cycle.
 pub trait Policy: fmt::Debug {
     fn kind(&self) -> PacerKind;
@@ -338,6 +371,8 @@ pub struct Pacer {
     plan: CyclePlan,
     limiter: CpuLimiter,
     floor: UtilizationFloor,
+    /// The last unforced cycles' measured cons/mark, newest last.
+    recent_cons_mark: [f64; RECENT],
     in_cycle: bool,
     // Work done in the running cycle, by phase.
     mark_done: u64,
@@ -357,6 +392,7 @@ impl Pacer {
             plan: CyclePlan::default(),
             limiter: CpuLimiter::default(),
             floor: UtilizationFloor::default(),
+            recent_cons_mark: [0.0; RECENT],
             in_cycle: false,
             mark_done: 0,
             swept: 0,
@@ -485,7 +521,19 @@ impl Pacer {
         }
         let floor = self.floor.update(mutator, collector);
         let limiter = self.config.memlimit.is_some() && self.limiter.update(mutator, collector);
-        limiter || (floor && !self.memory_limit_sets_goal())
+        limiter || (floor && self.floor_fits_plan() && !self.memory_limit_sets_goal())
+    }
+
+    /// Whether this cycle's plan lets marking finish by the goal within the floor's share:
+    /// with `cm` the median recent measured cons/mark, `W` the expected scan work and `R`
+    /// the runway from trigger to goal, the share marking needs is `cm·W / (cm·W + R)`. A
+    /// program whose steady state needs more (a churn at gogc=50 needs over half the time)
+    /// keeps its goal, as before the floor; the floor spreads what the plan did not expect:
+    /// a late trigger, or a live heap that outgrew its goal.
+    fn floor_fits_plan(&self) -> bool {
+        let scan = median(&self.recent_cons_mark) * self.plan.scan_expected as f64;
+        let runway = (self.plan.goal.saturating_sub(self.plan.trigger) as f64).max(MIN_RUNWAY);
+        scan / (scan + runway) <= floor::MAX_SHARE
     }
 
     /// Whether collector time is bounded (the floor, and the CPU limiter with a memory
@@ -591,6 +639,10 @@ impl Pacer {
         if let Some(outcome) = outcome {
             if !self.whole_cycles() {
                 self.policy.learn(&outcome);
+                if let Some(cm) = outcome.cons_mark() {
+                    self.recent_cons_mark.rotate_left(1);
+                    self.recent_cons_mark[RECENT - 1] = cm;
+                }
             }
         }
         self.in_cycle = false;

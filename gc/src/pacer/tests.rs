@@ -265,3 +265,29 @@ fn utilization_floor_forgives_a_step_that_lost_its_core() {
     let held = (0..slices + 1).take_while(|_| f.update(us(10), us(0))).count();
     assert!(held < slices + 1, "held {held} slices");
 }
+
+#[test]
+fn utilization_floor_stands_aside_when_the_plan_needs_more_than_its_share() {
+    let us = Duration::from_micros;
+    let mut p = planned(PacerKind::Go119, Some(50));
+    // Marking took 80 % of its phase while the heap grew 1 MiB for 10 MiB of scan work:
+    // cons/mark 0.4, so the planned runway (under 1.5 MiB at gogc=50) needs over 70 %.
+    for _ in 0..RECENT {
+        let outcome = CycleOutcome {
+            planned_from: *p.state(),
+            goal: p.goal(),
+            trigger: p.trigger(),
+            heap_at_start: 14 << 20,
+            heap_at_mark_end: 15 << 20,
+            scan_work: 10 << 20,
+            mark_utilization: 0.8,
+        };
+        p.end_cycle(10 << 20, 100_000, Some(outcome));
+    }
+    assert!(!p.floor_fits_plan());
+    assert_eq!((0..20).filter(|_| p.limit_cpu(us(10), us(100))).count(), 0);
+    // A fresh pacer has measured nothing: the floor holds.
+    let mut fresh = planned(PacerKind::Go119, Some(50));
+    assert!(fresh.floor_fits_plan());
+    assert!((0..20).any(|_| fresh.limit_cpu(us(10), us(100))));
+}
