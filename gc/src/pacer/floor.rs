@@ -78,7 +78,9 @@ impl UtilizationFloor {
     /// is to be held back.
     pub fn update(&mut self, mutator: Duration, collector: Duration) -> bool {
         let earned = mutator.mul_f64(MAX_SHARE / (1.0 - MAX_SHARE));
-        self.fill = (self.fill + collector).saturating_sub(earned).min(2 * SLACK);
+        self.fill = (self.fill + collector)
+            .saturating_sub(earned)
+            .min(2 * SLACK);
         let hold = self.fill > SLACK;
         self.held += u64::from(hold);
         hold
@@ -93,4 +95,3 @@ impl UtilizationFloor {
         self.fill
     }
 }
-

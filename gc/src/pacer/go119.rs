@@ -57,7 +57,7 @@
 //! - **The 64 KiB minimum runway** past the trigger (`heapGoalInternal`) is kept by the
 //!   shared assist pacing (`MIN_RUNWAY` in `mod.rs`) rather than by raising the goal.
 
-use super::{go_heap_minimum, CycleOutcome, RECENT, GcConfig, HeapState, PacerKind, Policy};
+use super::{go_heap_minimum, CycleOutcome, GcConfig, HeapState, PacerKind, Policy, RECENT};
 
 /// Go's `gcGoalUtilization` (= `gcBackgroundUtilization`): the collector's CPU share the
 /// runway is computed for.

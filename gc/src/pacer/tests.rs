@@ -262,7 +262,9 @@ fn utilization_floor_forgives_a_step_that_lost_its_core() {
     assert!(f.update(us(10), us(20_000)));
     let earn = floor::SLACK.as_secs_f64() * (1.0 - floor::MAX_SHARE) / floor::MAX_SHARE;
     let slices = (earn / 10e-6).ceil() as usize;
-    let held = (0..slices + 1).take_while(|_| f.update(us(10), us(0))).count();
+    let held = (0..slices + 1)
+        .take_while(|_| f.update(us(10), us(0)))
+        .count();
     assert!(held < slices + 1, "held {held} slices");
 }
 
