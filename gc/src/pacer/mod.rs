@@ -70,6 +70,13 @@ pub use limiter::CpuLimiter;
 /// The smallest runway the assist formulas divide by (one default slice of allocation).
 const MIN_RUNWAY: f64 = 64.0 * 1024.0;
 
+/// The least heap growth (goal − marked heap) of a cycle the utilization floor acts on: a
+/// cycle planned with less is a few dozen slices of allocation, its marking far shorter than
+/// the floor's windows, and holding its steps back grows a small heap by a large fraction
+/// (measured: with a 64 KiB minimum heap, `runtime/tests/cycles.rs`' cyclic garbage rose
+/// past its 4 000-object bound). Go's 4 MiB minimum heap is above it.
+const FLOOR_MIN_GROWTH: u64 = 1 << 20;
+
 /// Go's `memoryLimitHeapGoalHeadroom`: the goal stays this far below the limit, so that the
 /// heap reaching its goal still leaves room for what grows between two pacer decisions.
 pub const MEMORY_LIMIT_HEADROOM: u64 = 1 << 20;
@@ -373,6 +380,8 @@ pub struct Pacer {
     floor: UtilizationFloor,
     /// The last unforced cycles' measured cons/mark, newest last.
     recent_cons_mark: [f64; RECENT],
+    /// Whether the last marking step found the heap at or past the goal.
+    past_goal: bool,
     in_cycle: bool,
     // Work done in the running cycle, by phase.
     mark_done: u64,
@@ -393,6 +402,7 @@ impl Pacer {
             limiter: CpuLimiter::default(),
             floor: UtilizationFloor::default(),
             recent_cons_mark: [0.0; RECENT],
+            past_goal: false,
             in_cycle: false,
             mark_done: 0,
             swept: 0,
@@ -521,7 +531,9 @@ impl Pacer {
         }
         let floor = self.floor.update(mutator, collector);
         let limiter = self.config.memlimit.is_some() && self.limiter.update(mutator, collector);
-        limiter || (floor && self.floor_fits_plan() && !self.memory_limit_sets_goal())
+        let floor_applies =
+            self.growth() >= FLOOR_MIN_GROWTH && (self.floor_fits_plan() || self.past_goal);
+        limiter || (floor && floor_applies && !self.memory_limit_sets_goal())
     }
 
     /// Whether this cycle's plan lets marking finish by the goal within the floor's share:
@@ -529,11 +541,27 @@ impl Pacer {
     /// the runway from trigger to goal, the share marking needs is `cm·W / (cm·W + R)`. A
     /// program whose steady state needs more (a churn at gogc=50 needs over half the time)
     /// keeps its goal, as before the floor; the floor spreads what the plan did not expect:
-    /// a late trigger, or a live heap that outgrew its goal.
+    /// a late trigger, or a live heap that outgrew its goal. Once marking is past the goal
+    /// the plan has failed anyway and the floor holds whatever it said: the goal cannot be
+    /// kept, only the overshoot traded for latency (early in binary_trees the live heap
+    /// doubles every cycle, and every cycle measures a need over half the time).
     fn floor_fits_plan(&self) -> bool {
         let scan = median(&self.recent_cons_mark) * self.plan.scan_expected as f64;
-        let runway = (self.plan.goal.saturating_sub(self.plan.trigger) as f64).max(MIN_RUNWAY);
+        let runway = self.runway() as f64;
         scan / (scan + runway) <= floor::MAX_SHARE
+    }
+
+    /// The planned runway from trigger to goal, bytes.
+    fn runway(&self) -> u64 {
+        self.plan
+            .goal
+            .saturating_sub(self.plan.trigger)
+            .max(MIN_RUNWAY as u64)
+    }
+
+    /// How far the plan lets the heap grow past the last marked heap, bytes.
+    fn growth(&self) -> u64 {
+        self.plan.goal.saturating_sub(self.plan.heap_marked)
     }
 
     /// Whether collector time is bounded (the floor, and the CPU limiter with a memory
@@ -573,7 +601,8 @@ impl Pacer {
             self.mark_done += work;
             return work;
         }
-        if live >= self.plan.goal {
+        self.past_goal = live >= self.plan.goal;
+        if self.past_goal {
             // Past the goal: collect as fast as the step budget allows.
             self.mark_done += self.config.step_budget;
             return self.config.step_budget.max(1);
@@ -593,6 +622,7 @@ impl Pacer {
 
     /// Marking ended: sweeping will visit `objects` objects.
     pub fn mark_ended(&mut self, objects: u64, total_allocated: u64) {
+        self.past_goal = false;
         self.sweep_work = objects;
         self.allocated_at_mark_end = total_allocated;
     }
