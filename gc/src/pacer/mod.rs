@@ -47,7 +47,8 @@
 //!   reads: a cycle that starts late, or whose live heap outgrew its goal, marks at half the
 //!   time and overshoots its goal instead of taking 90 % of every 10 ms window until it ends.
 //!   It stands aside when the cycle's own plan needs more than half the time (the goal comes
-//!   first: the pacer's precision holds) and while a memory limit sets the goal.
+//!   first: the pacer's precision holds) and while a memory limit sets the goal. go119 only:
+//!   it reads the clock, and go117 and lua54 stay paced by bytes alone.
 //! - **GC CPU limiter** (`limiter.rs`, Go's `mgclimit.go`): with a memory limit set, collector
 //!   time fills a bucket and mutator time drains it; while it is full, steps are skipped, so a
 //!   limit below the live heap slows the program by at most about 2× instead of stalling it.
@@ -531,8 +532,12 @@ impl Pacer {
         }
         let floor = self.floor.update(mutator, collector);
         let limiter = self.config.memlimit.is_some() && self.limiter.update(mutator, collector);
-        let floor_applies =
-            self.growth() >= FLOOR_MIN_GROWTH && (self.floor_fits_plan() || self.transient());
+        // go119 only: its cycles already depend on measured time, as Go's do; go117 and lua54
+        // are paced by bytes alone, so the same program collects the same way on any machine
+        // (`runtime/tests/isolates.rs` checks that for go117).
+        let floor_applies = self.kind() == PacerKind::Go119
+            && self.growth() >= FLOOR_MIN_GROWTH
+            && (self.floor_fits_plan() || self.past_goal);
         limiter || (floor && floor_applies && !self.memory_limit_sets_goal())
     }
 
@@ -544,7 +549,10 @@ impl Pacer {
     /// a late trigger, or a live heap that outgrew its goal. Once marking is past the goal
     /// the plan has failed anyway and the floor holds whatever it said: the goal cannot be
     /// kept, only the overshoot traded for latency (early in binary_trees the live heap
-    /// doubles every cycle, and every cycle measures a need over half the time).
+    /// doubles every cycle, and every cycle measures a need over half the time). go119 plans
+    /// its trigger for the floor (its runway guard), so past its goal means the live heap
+    /// outgrew the plan; go117's controller crosses the goal in its steady state at gogc=50,
+    /// and holding there cost it 33 % of precision (one reason the floor is go119's).
     fn floor_fits_plan(&self) -> bool {
         let scan = median(&self.recent_cons_mark) * self.plan.scan_expected as f64;
         let runway = self.runway() as f64;
@@ -557,14 +565,6 @@ impl Pacer {
             .goal
             .saturating_sub(self.plan.trigger)
             .max(MIN_RUNWAY as u64)
-    }
-
-    /// Whether marking is past the goal in a policy whose trigger plans for the floor
-    /// (go119's runway guard), where that means the live heap outgrew the plan. go117's
-    /// trigger-ratio controller crosses the goal in its steady state at gogc=50; holding
-    /// there cost it 33 % of precision.
-    fn transient(&self) -> bool {
-        self.past_goal && self.kind() == PacerKind::Go119
     }
 
     /// How far the plan lets the heap grow past the last marked heap, bytes.
