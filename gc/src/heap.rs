@@ -464,8 +464,11 @@ where
         }
         if self.cpu_limited() {
             if let Some(cycle) = self.current.as_mut() {
-                cycle.cpu_limited = true;
+                cycle.cpu_limited |= self.pacer.limiter().limiting();
             }
+            // The next step that runs pays for this allocation (and marks these objects).
+            self.alloc_at_last_step -= allocated_since;
+            self.mallocs_at_last_step -= objects_since;
             self.publish();
             return None;
         }
@@ -496,8 +499,8 @@ where
         Some(kind)
     }
 
-    /// Whether the GC CPU limiter holds collection back now; accounts the time since it last
-    /// asked.
+    /// Whether the utilization floor or the GC CPU limiter holds collection back now;
+    /// accounts the time since it last asked.
     fn cpu_limited(&mut self) -> bool {
         if !self.pacer.limits_cpu() {
             return false;

@@ -92,7 +92,9 @@ fn problems(command: &str, dir: &Path, help: &str, report_help: &str) -> Vec<Str
             _ if !cargo => {}
             "-p" if !PACKAGES.contains(&next) => found.push(format!("unknown package {next}")),
             "-p" => package = next,
-            "--bin" if !["gclox", "gc-bench", "sweep", "leak_study"].contains(&next) => {
+            "--bin"
+                if !["gclox", "gc-bench", "sweep", "leak_study", "step_trace"].contains(&next) =>
+            {
                 found.push(format!("unknown binary {next}"))
             }
             "--test"

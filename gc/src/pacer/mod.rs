@@ -41,6 +41,14 @@
 //! - **Step budget**: every step is capped by `step_budget` objects (and the heap driver by
 //!   `step_time_budget`), which bounds the pause (`lua54` bounds its steps by Lua's own rule); a mutator that outruns the capped collector
 //!   overshoots the goal instead of seeing long pauses.
+//! - **Mutator utilization floor** (`floor.rs`): collector steps take at most half of any
+//!   window of time beyond a few milliseconds (51 % of 10 ms): a step is held back, and its
+//!   allocation paid by the next one, while the collector is over that share. The bound MMU
+//!   reads: a cycle that starts late, or whose live heap outgrew its goal, marks at half the
+//!   time and overshoots its goal instead of taking 90 % of every 10 ms window until it ends.
+//!   It stands aside when the cycle's own plan needs more than half the time (the goal comes
+//!   first: the pacer's precision holds) and while a memory limit sets the goal. go119 only:
+//!   it reads the clock, and go117 and lua54 stay paced by bytes alone.
 //! - **GC CPU limiter** (`limiter.rs`, Go's `mgclimit.go`): with a memory limit set, collector
 //!   time fills a bucket and mutator time drains it; while it is full, steps are skipped, so a
 //!   limit below the live heap slows the program by at most about 2× instead of stalling it.
@@ -48,6 +56,7 @@
 //!   never train a policy: they say nothing about where the program's own cycles should start.
 
 mod clox;
+mod floor;
 mod go117;
 mod go119;
 mod limiter;
@@ -56,10 +65,18 @@ mod lua54;
 use std::fmt;
 use std::time::Duration;
 
+pub use floor::UtilizationFloor;
 pub use limiter::CpuLimiter;
 
 /// The smallest runway the assist formulas divide by (one default slice of allocation).
 const MIN_RUNWAY: f64 = 64.0 * 1024.0;
+
+/// The least heap growth (goal − marked heap) of a cycle the utilization floor acts on: a
+/// cycle planned with less is a few dozen slices of allocation, its marking far shorter than
+/// the floor's windows, and holding its steps back grows a small heap by a large fraction
+/// (measured: with a 64 KiB minimum heap, `runtime/tests/cycles.rs`' cyclic garbage rose
+/// past its 4 000-object bound). Go's 4 MiB minimum heap is above it.
+const FLOOR_MIN_GROWTH: u64 = 1 << 20;
 
 /// Go's `memoryLimitHeapGoalHeadroom`: the goal stays this far below the limit, so that the
 /// heap reaching its goal still leaves room for what grows between two pacer decisions.
@@ -270,6 +287,38 @@ pub struct CycleOutcome {
     pub mark_utilization: f64,
 }
 
+impl CycleOutcome {
+    /// The cycle's measured cons/mark (Go's `currentConsMark`): allocation over scan work,
+    /// each per unit of the time its side had, `A × u / (W × (1 − u))`. `None` when the cycle
+    /// measured nothing (marked in one step, or nothing was allocated while it marked).
+    pub fn cons_mark(&self) -> Option<f64> {
+        let u = self.mark_utilization;
+        if self.heap_at_mark_end <= self.heap_at_start
+            || !(0.0..1.0).contains(&u)
+            || self.scan_work == 0
+        {
+            return None;
+        }
+        let allocated = (self.heap_at_mark_end - self.heap_at_start) as f64;
+        Some(allocated * u / (self.scan_work as f64 * (1.0 - u)))
+    }
+}
+
+/// How many cycles' measured cons/mark the floor looks back over.
+const RECENT: usize = 4;
+
+/// The largest of the recent measurements: noisy ones bias toward more runway.
+fn largest(recent: &[f64; RECENT]) -> f64 {
+    recent.iter().copied().fold(0.0, f64::max)
+}
+
+/// The median of the recent measurements (cycles not yet run count as 0).
+fn median(recent: &[f64; RECENT]) -> f64 {
+    let mut sorted = *recent;
+    sorted.sort_by(f64::total_cmp);
+    (sorted[RECENT / 2 - 1] + sorted[RECENT / 2]) / 2.0
+}
+
 /// A pacing policy: the heap goal and trigger, and what it learns from each cycle.
 pub trait Policy: fmt::Debug {
     fn kind(&self) -> PacerKind;
@@ -329,6 +378,11 @@ pub struct Pacer {
     marked_objects: u64,
     plan: CyclePlan,
     limiter: CpuLimiter,
+    floor: UtilizationFloor,
+    /// The last unforced cycles' measured cons/mark, newest last.
+    recent_cons_mark: [f64; RECENT],
+    /// Whether the last marking step found the heap at or past the goal.
+    past_goal: bool,
     in_cycle: bool,
     // Work done in the running cycle, by phase.
     mark_done: u64,
@@ -347,6 +401,9 @@ impl Pacer {
             marked_objects: 0,
             plan: CyclePlan::default(),
             limiter: CpuLimiter::default(),
+            floor: UtilizationFloor::default(),
+            recent_cons_mark: [0.0; RECENT],
+            past_goal: false,
             in_cycle: false,
             mark_done: 0,
             swept: 0,
@@ -381,6 +438,10 @@ impl Pacer {
 
     pub fn limiter(&self) -> &CpuLimiter {
         &self.limiter
+    }
+
+    pub fn floor(&self) -> &UtilizationFloor {
+        &self.floor
     }
 
     /// Whether cycles run whole in one step (`stw` mode, stress, or a policy that does).
@@ -462,15 +523,66 @@ impl Pacer {
         self.swept = 0;
     }
 
-    /// Records collector and mutator time for the CPU limiter. Returns whether collector
-    /// steps are to be skipped now (the limiter is on). Only with a memory limit.
+    /// Records collector and mutator time for the utilization floor and, with a memory
+    /// limit, the CPU limiter. Returns whether the next collector step is to be held back:
+    /// the limiter is on, or the floor holds and no memory limit sets the goal.
     pub fn limit_cpu(&mut self, mutator: Duration, collector: Duration) -> bool {
-        self.limits_cpu() && self.limiter.update(mutator, collector)
+        if !self.limits_cpu() {
+            return false;
+        }
+        let floor = self.floor.update(mutator, collector);
+        let limiter = self.config.memlimit.is_some() && self.limiter.update(mutator, collector);
+        // go119 only: its cycles already depend on measured time, as Go's do; go117 and lua54
+        // are paced by bytes alone, so the same program collects the same way on any machine
+        // (`runtime/tests/isolates.rs` checks that for go117).
+        let floor_applies = self.kind() == PacerKind::Go119
+            && self.growth() >= FLOOR_MIN_GROWTH
+            && (self.floor_fits_plan() || self.past_goal);
+        limiter || (floor && floor_applies && !self.memory_limit_sets_goal())
     }
 
-    /// Whether the CPU limiter applies: a memory limit is set and cycles run in steps.
+    /// Whether this cycle's plan lets marking finish by the goal within the floor's share:
+    /// with `cm` the median recent measured cons/mark, `W` the expected scan work and `R`
+    /// the runway from trigger to goal, the share marking needs is `cm·W / (cm·W + R)`. A
+    /// program whose steady state needs more (a churn at gogc=50 needs over half the time)
+    /// keeps its goal, as before the floor; the floor spreads what the plan did not expect:
+    /// a late trigger, or a live heap that outgrew its goal. Once marking is past the goal
+    /// the plan has failed anyway and the floor holds whatever it said: the goal cannot be
+    /// kept, only the overshoot traded for latency (early in binary_trees the live heap
+    /// doubles every cycle, and every cycle measures a need over half the time). go119 plans
+    /// its trigger for the floor (its runway guard), so past its goal means the live heap
+    /// outgrew the plan; go117's controller crosses the goal in its steady state at gogc=50,
+    /// and holding there cost it 33 % of precision (one reason the floor is go119's).
+    fn floor_fits_plan(&self) -> bool {
+        let scan = median(&self.recent_cons_mark) * self.plan.scan_expected as f64;
+        let runway = self.runway() as f64;
+        scan / (scan + runway) <= floor::MAX_SHARE
+    }
+
+    /// The planned runway from trigger to goal, bytes.
+    fn runway(&self) -> u64 {
+        self.plan
+            .goal
+            .saturating_sub(self.plan.trigger)
+            .max(MIN_RUNWAY as u64)
+    }
+
+    /// How far the plan lets the heap grow past the last marked heap, bytes.
+    fn growth(&self) -> u64 {
+        self.plan.goal.saturating_sub(self.plan.heap_marked)
+    }
+
+    /// Whether collector time is bounded (the floor, and the CPU limiter with a memory
+    /// limit): whenever cycles run in steps.
     pub fn limits_cpu(&self) -> bool {
-        self.config.memlimit.is_some() && !self.whole_cycles()
+        !self.whole_cycles()
+    }
+
+    /// Whether the memory limit, not the policy, sets the goal now.
+    fn memory_limit_sets_goal(&self) -> bool {
+        self.config.memlimit.is_some()
+            && memory_limit_goal(self.config.memlimit, &self.state)
+                < self.policy.goal(&self.config, &self.state)
     }
 
     /// The policy's own work for a step, if it has a rule (Lua's), at least one unit.
@@ -497,7 +609,8 @@ impl Pacer {
             self.mark_done += work;
             return work;
         }
-        if live >= self.plan.goal {
+        self.past_goal = live >= self.plan.goal;
+        if self.past_goal {
             // Past the goal: collect as fast as the step budget allows.
             self.mark_done += self.config.step_budget;
             return self.config.step_budget.max(1);
@@ -517,6 +630,7 @@ impl Pacer {
 
     /// Marking ended: sweeping will visit `objects` objects.
     pub fn mark_ended(&mut self, objects: u64, total_allocated: u64) {
+        self.past_goal = false;
         self.sweep_work = objects;
         self.allocated_at_mark_end = total_allocated;
     }
@@ -563,6 +677,10 @@ impl Pacer {
         if let Some(outcome) = outcome {
             if !self.whole_cycles() {
                 self.policy.learn(&outcome);
+                if let Some(cm) = outcome.cons_mark() {
+                    self.recent_cons_mark.rotate_left(1);
+                    self.recent_cons_mark[RECENT - 1] = cm;
+                }
             }
         }
         self.in_cycle = false;

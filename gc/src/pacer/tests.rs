@@ -182,3 +182,114 @@ fn limiter_turns_on_when_collection_outruns_the_mutator_and_off_as_it_drains() {
     assert_eq!(l.fill(), limiter::CAPACITY - ms(5));
     assert!(!l.update(ms(5), ms(0)));
 }
+
+/// A cycle that runs past its goal, in simulated time (no clock): each slice runs the mutator
+/// 10 µs and allocates 64 KiB, and a step costs 50 ns per work unit. The assists ask for the
+/// full budget (1 024 units, 51 µs) after every slice: back to back, 84 % of every window.
+/// With the floor, held steps leave the mutator whole slices, their allocation is paid later,
+/// and the collector's share of any 10 ms window stays within `MAX_SHARE` plus the slack.
+#[test]
+fn utilization_floor_spreads_the_full_steps_of_a_late_cycle() {
+    let simulate = |floor: bool| {
+        let mut p = Pacer::new(GcConfig::default());
+        p.end_cycle(10 << 20, 100_000, None);
+        p.start_cycle(100_000, 0, 0);
+        let live = p.goal() + (1 << 20);
+        let (mut now, mut last_step, mut owed) = (0u64, 0u64, 0u64);
+        let (mut spans, mut full_steps) = (vec![], 0);
+        for _ in 0..4000 {
+            now += 10_000;
+            owed += 64 << 10;
+            let mutator = Duration::from_nanos(10_000);
+            if floor && p.limit_cpu(mutator, Duration::from_nanos(last_step)) {
+                last_step = 0;
+                continue;
+            }
+            let work = p.mark_step_work(live, std::mem::take(&mut owed));
+            full_steps += u32::from(work == p.config.step_budget);
+            last_step = work * 50;
+            spans.push((now, now + last_step));
+            now += last_step;
+        }
+        let steps = spans.len() as u32;
+        (crate::mmu::Pauses::new(spans, now), steps, full_steps)
+    };
+    let ms = 1_000_000;
+    let (old, steps, full) = simulate(false);
+    assert_eq!(full, steps, "past the goal every assist is a full step");
+    assert!(old.mmu(10 * ms).unwrap() < 0.17, "{:?}", old.mmu(10 * ms));
+
+    let (new, steps, full) = simulate(true);
+    assert_eq!(full, steps, "held allocation is paid, not forgotten");
+    let bound = |w: u64| {
+        let slack = floor::SLACK.as_nanos() as f64 * (1.0 - floor::MAX_SHARE);
+        1.0 - floor::MAX_SHARE - (slack + 51_200.0) / w as f64
+    };
+    for w in [10 * ms, 50 * ms] {
+        let mmu = new.mmu(w).unwrap();
+        assert!(mmu >= bound(w), "MMU at {w} ns: {mmu} < {}", bound(w));
+    }
+    // Held back, not starved: the collector still gets nearly its share.
+    let share = new.total() as f64 / new.run() as f64;
+    assert!(share > floor::MAX_SHARE - 0.03, "collector share {share}");
+}
+
+#[test]
+fn utilization_floor_stands_aside_when_the_memory_limit_sets_the_goal() {
+    let us = Duration::from_micros;
+    let mut free = Pacer::new(GcConfig::default());
+    let mut limited = Pacer::new(GcConfig {
+        memlimit: Some(24 << 20),
+        ..GcConfig::default()
+    });
+    for p in [&mut free, &mut limited] {
+        p.end_cycle(20 << 20, 100_000, None);
+        p.observe(20 << 20, 0, 1.0);
+    }
+    // 10 µs of mutator per 100 µs step: the floor holds after a few steps; the CPU limiter
+    // (250 ms of capacity) not yet.
+    let held = |p: &mut Pacer| (0..20).filter(|_| p.limit_cpu(us(10), us(100))).count();
+    assert!(held(&mut free) > 10);
+    assert_eq!(held(&mut limited), 0);
+}
+
+#[test]
+fn utilization_floor_forgives_a_step_that_lost_its_core() {
+    let us = Duration::from_micros;
+    let mut f = UtilizationFloor::default();
+    // One 20 ms step (the process was descheduled): held back for at most the mutator time
+    // that earns 2 × SLACK − SLACK back, not 20 ms × 1.5.
+    assert!(f.update(us(10), us(20_000)));
+    let earn = floor::SLACK.as_secs_f64() * (1.0 - floor::MAX_SHARE) / floor::MAX_SHARE;
+    let slices = (earn / 10e-6).ceil() as usize;
+    let held = (0..slices + 1)
+        .take_while(|_| f.update(us(10), us(0)))
+        .count();
+    assert!(held < slices + 1, "held {held} slices");
+}
+
+#[test]
+fn utilization_floor_stands_aside_when_the_plan_needs_more_than_its_share() {
+    let us = Duration::from_micros;
+    let mut p = planned(PacerKind::Go119, Some(50));
+    // Marking took 80 % of its phase while the heap grew 1 MiB for 10 MiB of scan work:
+    // cons/mark 0.4, so the planned runway (under 1.5 MiB at gogc=50) needs over 70 %.
+    for _ in 0..RECENT {
+        let outcome = CycleOutcome {
+            planned_from: *p.state(),
+            goal: p.goal(),
+            trigger: p.trigger(),
+            heap_at_start: 14 << 20,
+            heap_at_mark_end: 15 << 20,
+            scan_work: 10 << 20,
+            mark_utilization: 0.8,
+        };
+        p.end_cycle(10 << 20, 100_000, Some(outcome));
+    }
+    assert!(!p.floor_fits_plan());
+    assert_eq!((0..20).filter(|_| p.limit_cpu(us(10), us(100))).count(), 0);
+    // A fresh pacer has measured nothing: the floor holds.
+    let mut fresh = planned(PacerKind::Go119, Some(50));
+    assert!(fresh.floor_fits_plan());
+    assert!((0..20).any(|_| fresh.limit_cpu(us(10), us(100))));
+}
