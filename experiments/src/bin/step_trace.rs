@@ -25,7 +25,7 @@ fn main() {
     if rest.iter().any(|a| a == "--stw") {
         config.gc.mode = gclox_gc::GcMode::StopTheWorld;
     }
-    let source = workload(name, "");
+    let source = workload(name, &[]);
     let sink = Captured::new();
     let mut runtime = Runtime::new(config, sink.writer());
     runtime.enable_trace(usize::MAX);
