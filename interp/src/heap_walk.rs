@@ -8,7 +8,7 @@
 //! recursion), so a million-long list is fine.
 //!
 //! The graph is memory the script makes the runtime hold (a `__heapsnapshot()` call, or
-//! `--heapsnapshot` at exit), so [`heap_graph_within`] builds it under a byte budget —
+//! `--heapsnapshot` at exit), so [`heap_graph_bounded`] builds it under a byte budget (and a deadline) —
 //! counting what the analysis and the snapshot writer will add per node and edge — and gives
 //! up cleanly past it. Names are cut at [`NAME_BYTES`], so no node or label is larger than a
 //! few hundred bytes however long a function's name is.
