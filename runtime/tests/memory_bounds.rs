@@ -3,22 +3,17 @@
 //! RSS is read from `--stats` (Linux); inputs are scaled down from the so the tests
 //! stay quick, but each made the runtime hold hundreds of MB (or fail differently) before.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
+use std::path::PathBuf;
+use std::process::Output;
+
+use common::gclox;
 use gclox_interp::LoxError;
 use gclox_runtime::{sink::Captured, Config, Runtime};
 
-fn gclox() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_gclox"))
-}
-
 fn temp_script(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gclox-memory-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write script");
-    path
+    common::write(&common::scratch(&format!("memory-{name}")), name, text)
 }
 
 fn stderr(out: &Output) -> String {
