@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod stalls;
 pub mod sweep;
 pub mod workloads;
 
@@ -39,7 +40,15 @@ pub struct RunResult {
     /// The most thread CPU time one step used (`None` without a thread CPU clock): the
     /// longest pause less the time its thread was descheduled.
     pub step_cpu_max: Option<Duration>,
+    /// Steps of at least [`LONG_STEP`] by the wall clock, and by the thread's CPU clock.
+    pub long_steps: usize,
+    pub long_cpu_steps: usize,
+    /// The sum of every step's wall time: the run's exposure to the machine's stalls.
+    pub pause_total: Duration,
 }
+
+/// The pause bound the collector aims for: a step this long or longer is a long step.
+pub const LONG_STEP: Duration = Duration::from_micros(500);
 
 /// Runs `source` to completion under `config`, recording every cycle. `gctrace` > 0 formats
 /// gctrace lines into memory (to measure their cost without terminal I/O).
@@ -58,7 +67,14 @@ pub fn run(config: Config, source: &str, gctrace: u8) -> RunResult {
     let wall = began.elapsed();
     let memstats = runtime.memstats();
     let pauses = gclox_gc::mmu::Pauses::from_steps(runtime.step_log(), runtime.uptime());
-    let step_cpu_max = runtime.step_log().iter().filter_map(|s| s.cpu).max();
+    let steps = runtime.step_log();
+    let step_cpu_max = steps.iter().filter_map(|s| s.cpu).max();
+    let long_steps = steps
+        .iter()
+        .filter(|s| s.end - s.start >= LONG_STEP)
+        .count();
+    let long_cpu_steps = steps.iter().filter(|s| s.cpu >= Some(LONG_STEP)).count();
+    let pause_total = steps.iter().map(|s| s.end - s.start).sum();
     drop(runtime);
     let cycles = Rc::try_unwrap(cycles)
         .map(RefCell::into_inner)
@@ -70,6 +86,9 @@ pub fn run(config: Config, source: &str, gctrace: u8) -> RunResult {
         output: out.text(),
         pauses,
         step_cpu_max,
+        long_steps,
+        long_cpu_steps,
+        pause_total,
     }
 }
 

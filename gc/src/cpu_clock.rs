@@ -5,8 +5,12 @@
 //! virtual machine a step that loses its CPU (preempted by another process, or the host's
 //! steal time) shows as a long pause although the collector did no more work than in its
 //! neighbours. The thread's CPU clock (`CLOCK_THREAD_CPUTIME_ID`) advances only while the
-//! thread runs, user and kernel time both (page faults included), so `wall − cpu` of a step
-//! is time it was not running. It costs a system call per read, so the heap reads it only
+//! guest kernel thinks the thread runs, user and kernel time both (page faults included), so
+//! `wall − cpu` of a step is time it was descheduled. The converse does not hold: a stall the
+//! guest cannot see (the host throttling or faulting the vCPU) counts as running time. On the
+//! project's 2-core VM a thread that only read the clock for 20 s lost ≥ 0.4 ms 267 times, 28
+//! of them (up to 4.8 ms) with its CPU clock running (`experiments/src/stalls.rs` measures
+//! this beside `gc-bench pauses`). It costs a system call per read, so the heap reads it only
 //! while it records a step log ([`crate::Heap::record_steps`]).
 
 use std::time::Duration;

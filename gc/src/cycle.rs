@@ -32,8 +32,8 @@ pub struct StepRecord {
     /// The cycle the step belongs to (1-based).
     pub cycle: u64,
     /// CPU time the thread used during the step ([`crate::cpu_clock`]), `None` where the
-    /// platform has no thread CPU clock. Below `end − start` by the time the thread was not
-    /// running (preempted, or the host's steal time).
+    /// platform has no thread CPU clock. Below `end − start` by the time the thread was
+    /// descheduled; a stall the guest cannot see still counts (see `cpu_clock`).
     pub cpu: Option<Duration>,
 }
 

@@ -6,15 +6,17 @@
 //!
 //! - `precision`: steady-state peak/live heap for gogc 50, 100, 200, 400, and peak/limit with
 //!   `memlimit` at twice the live set (workload `steady_churn.lox`).
-//! - `pauses`: p50/p99/max step pause and MMU at 1/10/100 ms, incremental and stw, on
-//!   `binary_trees.lox`, `trees.lox` and `live_1m_churn.lox`.
+//! - `pauses`: p50/p99/max step pause, long steps and MMU at 1/10/100 ms, incremental and stw,
+//!   on every workload, each beside a stall probe of the machine (`stalls.rs`).
 //! - `mmu`: MMU of binary_trees (`--depths 14,17`), incremental and stw, `--rounds` runs each:
 //!   a table and SVG curves in `--svg-dir` (default `experiments/results/mmu`).
 //! - `share`: share of wall time spent in collector steps on `binary_trees.lox`.
 //! - `overhead`: run time with gctrace formatting on vs off, interleaved, medians.
 
 use clap::{Parser, ValueEnum};
-use gclox_experiments::{median, run, workload};
+use std::time::Duration;
+
+use gclox_experiments::{median, run, stalls, workload, LONG_STEP};
 use gclox_gc::{GcMode, PacerKind};
 use gclox_runtime::Config;
 
@@ -143,16 +145,20 @@ fn steady_live(cycles: &[gclox_gc::CycleRecord]) -> u64 {
     median(&mut marked) as u64
 }
 
-/// Every workload in `experiments/workloads/` (the slow ones too), default settings and stw.
+/// Every workload in `experiments/workloads/` (the slow ones too), default settings and stw;
+/// before each workload, a stall probe of the machine (`stalls.rs`) as the control.
 fn pauses() {
+    let long_ms = LONG_STEP.as_secs_f64() * 1e3;
     println!("### Step pauses (default settings, one run each)\n");
-    println!("Pauses are wall time, as Go's; \"max CPU ms\" is the most CPU time the thread used in one step (its clock stops while the thread is descheduled), so a max well above it was time the step spent off the CPU, not collector work.\n");
-    println!("| workload | mode | steps | p50 ms | p99 ms | max ms | max CPU ms | MMU 1 ms | MMU 10 ms | MMU 100 ms | cycles |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("Pauses are wall time, as Go's; \"max CPU ms\" is the most CPU time the thread used in one step. \"long\" counts steps of {long_ms} ms or more (by the wall clock / by the thread's CPU clock). The control: just before each workload a thread that only reads the clock ran for {PROBE_SECS} s (`experiments/src/stalls.rs`); \"machine stalls/s\" is how often it lost {long_ms} ms or more (of them, how many the thread's CPU clock counted as running), \"longest stall\" its longest gap, and \"expected\" is that rate times the run's total step time: how many long steps the machine alone accounts for.\n");
+    println!("| workload | mode | steps | p50 ms | p99 ms | max ms | max CPU ms | long (wall / CPU) | expected | machine stalls/s (on CPU) | longest stall ms | MMU 1 ms | MMU 10 ms | MMU 100 ms | cycles |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("workloads");
     let workloads = gclox_experiments::workloads::Workload::discover(&dir).expect("workloads");
     for w in &workloads {
         let source = w.program();
+        let control = stalls::probe(Duration::from_secs(PROBE_SECS), LONG_STEP);
+        let on_cpu_rate = control.on_cpu as f64 / control.spun.as_secs_f64();
         for mode in [GcMode::Incremental, GcMode::StopTheWorld] {
             let mut config = Config::default();
             config.gc.mode = mode;
@@ -163,12 +169,18 @@ fn pauses() {
                 format!("{:.4}", d.as_secs_f64() * 1e3)
             });
             println!(
-                "| {} | {mode} | {} | {:.4} | {:.4} | {:.4} | {cpu_max} | {} | {} | {} | {} |",
+                "| {} | {mode} | {} | {:.4} | {:.4} | {:.4} | {cpu_max} | {} / {} | {:.1} | {:.1} ({:.1}) | {:.2} | {} | {} | {} | {} |",
                 w.name,
                 m.num_pauses,
                 m.pause_p50_ns as f64 / 1e6,
                 m.pause_p99_ns as f64 / 1e6,
                 m.pause_max_ns as f64 / 1e6,
+                r.long_steps,
+                r.long_cpu_steps,
+                control.expected_in(r.pause_total),
+                control.rate(),
+                on_cpu_rate,
+                control.longest.as_secs_f64() * 1e3,
                 mmu[0],
                 mmu[1],
                 mmu[2],
@@ -178,6 +190,9 @@ fn pauses() {
     }
     println!();
 }
+
+/// Seconds of stall probing before each workload in `pauses`.
+const PROBE_SECS: u64 = 3;
 
 fn share(rounds: usize) {
     let source = workload("binary_trees.lox", &[]);
