@@ -123,6 +123,7 @@ def incremental_ablation(args):
               "trees.lox": ("i < 100;", "i < 10;"),
               "binary_trees.lox": ("maxDepth = 14", "maxDepth = 12")}
     configs = [("stw", "--gc-mode stw"), ("incremental (default)", ""),
+               ("incremental, white allocation", "--gc-alloc-color white"),
                ("incremental, 64 Ki-instruction / 4 MiB slices",
                 "--slice-instructions 65536 --slice-alloc 4MiB")]
 

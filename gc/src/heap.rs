@@ -11,8 +11,9 @@
 //!   barriers may send marking back to work first), and the step in which it reports done
 //!   starts sweeping. No code path calls gc-arena's `collect_debt`, or `finish_cycle` from the
 //!   marking phase, which would sweep without finalizing.
-//! - Objects allocated while marking are marked at once when the policy allocates black
-//!   (go119, go117: the interpreter's allocation entry point applies it).
+//! - Objects allocated while marking are marked at once when the configuration allocates
+//!   black (`GcConfig::allocates_black`: go119 and go117 unless `alloc_color` says white; the
+//!   interpreter's allocation entry point applies it).
 //! - A step never crosses a cycle boundary: the step that finishes sweeping ends there, and the
 //!   next cycle starts in a later step. That keeps one [`CycleRecord`] per cycle exact.
 //! - gc-arena's own pacing is neutralised: its debt is set to exactly the work the pacer asks

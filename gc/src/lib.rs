@@ -42,4 +42,4 @@ pub use gc_arena;
 pub use heap::{Finalized, Heap, HeapRoot, MemoryProbe, Telemetry, WORK_UNIT_PACING};
 pub use memstats::{MemStats, SharedStats};
 pub use monitor::{Monitor, Publisher, Snapshot};
-pub use pacer::{GcConfig, GcMode, Pacer, PacerKind};
+pub use pacer::{AllocColor, GcConfig, GcMode, Pacer, PacerKind};

@@ -30,7 +30,8 @@ pub struct VmConfig {
     /// The script's file name, as profiles and reports show it.
     pub script_name: String,
     /// Objects allocated while a cycle marks are marked at once and survive it, as Go
-    /// allocates black (the `go119` and `go117` pacers); otherwise they are white and die
+    /// allocates black (`GcConfig::allocates_black`: the `go119` and `go117` pacers unless
+    /// `--gc-alloc-color white`); otherwise they are white and die
     /// with the cycle if unreachable at its end (gc-arena's default, and Lua's).
     pub allocate_black: bool,
     /// Which files natives may write (`__writeheapprofile`, `__heapsnapshot`): none by

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use gclox_gc::{GcConfig, GcMode, PacerKind};
+use gclox_gc::{AllocColor, GcConfig, GcMode, PacerKind};
 use gclox_interp::VmConfig;
 use gclox_runtime::{Config, WriteAccess};
 
@@ -72,6 +72,12 @@ pub struct Cli {
     #[arg(long, env = "GCLOX_GC_STEP_BUDGET", value_name = "OBJECTS|DURATION",
           default_value = "1024", value_parser = parse_step_budget)]
     pub gc_step_budget: StepBudget,
+
+    /// Color of objects allocated while a cycle marks: black (they survive it, as in Go) or
+    /// white (garbage made while marking dies in the same cycle, as in Lua and clox).
+    /// Default: black for the go119 and go117 pacers, white for lua54 and clox.
+    #[arg(long, env = "GCLOX_GC_ALLOC_COLOR", value_name = "COLOR")]
+    pub gc_alloc_color: Option<AllocColor>,
 
     /// Print one line per collection cycle on stderr in Go's gctrace shape; `--gctrace 2` (or
     /// `--gctrace=2`) adds a detail line per cycle. A script named 0, 1 or 2 runs as `./2`.
@@ -220,6 +226,7 @@ impl Cli {
                     StepBudget::Time(t) => Some(t),
                 },
                 stress: self.gc_stress,
+                alloc_color: self.gc_alloc_color,
                 ..GcConfig::default()
             },
             slice_instructions: self.slice_instructions,

@@ -206,7 +206,7 @@ impl Runtime {
     /// A fresh runtime whose `print` output goes to `out`.
     pub fn new(config: Config, out: Box<dyn Write>) -> Self {
         let mut vm_config = config.vm.clone();
-        vm_config.allocate_black = config.gc.pacer.allocates_black();
+        vm_config.allocate_black = config.gc.allocates_black();
         if config.gc.stress {
             // Every allocating instruction ends its slice; the heap then collects fully.
             vm_config.slice_alloc_bytes = 1;

@@ -350,3 +350,30 @@ fn recorded_steps_carry_their_cpu_time() {
     let used: std::time::Duration = steps.iter().filter_map(|s| s.cpu).sum();
     assert!(!used.is_zero());
 }
+
+/// Black allocation keeps what the churn makes while a cycle marks until the next cycle;
+/// white allocation lets the same cycle free it, so each cycle marks (and keeps) less.
+#[test]
+fn allocation_color_decides_whether_garbage_made_while_marking_survives_the_cycle() {
+    let marked = |color: gclox_gc::AllocColor| {
+        let mut config = small_heap_config();
+        config.gc.alloc_color = Some(color);
+        let mut runtime = Runtime::new(config, Captured::new().writer());
+        let cycles = Rc::new(RefCell::new(Vec::new()));
+        let sink = cycles.clone();
+        runtime.on_cycle(move |c| {
+            if !c.forced {
+                sink.borrow_mut().push(c.heap_marked)
+            }
+        });
+        runtime.run_source(CHURN).expect("churn runs");
+        let mut marked = cycles.borrow().clone();
+        assert!(marked.len() >= 10, "{} cycles", marked.len());
+        marked.sort_unstable();
+        marked[marked.len() / 2]
+    };
+    let black = marked(gclox_gc::AllocColor::Black);
+    let white = marked(gclox_gc::AllocColor::White);
+    assert!(white < black, "median marked heap: white {white} B, black {black} B");
+    assert!(GcConfig::default().allocates_black(), "go119 allocates black, as Go does");
+}

@@ -85,6 +85,38 @@ pub const MEMORY_LIMIT_HEADROOM: u64 = 1 << 20;
 /// Go's default memory limit (`math.MaxInt64`): in effect, no limit.
 pub const NO_MEMORY_LIMIT: u64 = i64::MAX as u64;
 
+/// The color of objects allocated while a cycle marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AllocColor {
+    /// Marked at allocation: they survive the cycle (Go's rule; its marked heap counts them).
+    Black,
+    /// Unmarked: they survive only if marking reaches them (gc-arena's own rule, Lua's and
+    /// clox's); garbage made during marking is freed by the same cycle.
+    White,
+}
+
+impl std::str::FromStr for AllocColor {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "black" => Ok(AllocColor::Black),
+            "white" => Ok(AllocColor::White),
+            _ => Err(format!(
+                "unknown allocation color '{s}' (expected black or white)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for AllocColor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AllocColor::Black => "black",
+            AllocColor::White => "white",
+        })
+    }
+}
+
 /// How cycles run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum GcMode {
@@ -209,6 +241,19 @@ pub struct GcConfig {
     pub min_step: u64,
     /// A full collection after every allocating instruction (clox's DEBUG_STRESS_GC).
     pub stress: bool,
+    /// The color of objects allocated while marking; `None`: the pacer's own
+    /// ([`PacerKind::allocates_black`]).
+    pub alloc_color: Option<AllocColor>,
+}
+
+impl GcConfig {
+    /// Whether objects allocated while a cycle marks are marked at once (see [`AllocColor`]).
+    pub fn allocates_black(&self) -> bool {
+        match self.alloc_color {
+            Some(color) => color == AllocColor::Black,
+            None => self.pacer.allocates_black(),
+        }
+    }
 }
 
 impl Default for GcConfig {
@@ -224,6 +269,7 @@ impl Default for GcConfig {
             step_time_budget: None,
             min_step: 64,
             stress: false,
+            alloc_color: None,
         }
     }
 }
@@ -597,7 +643,7 @@ impl Pacer {
     /// black they are marked gray at allocation and must be traced too, so they add to the
     /// mark work still to do.
     pub fn allocated_while_marking(&mut self, objects: u64) {
-        if self.config.pacer.allocates_black() {
+        if self.config.allocates_black() {
             self.plan.mark_work += objects;
         }
     }
