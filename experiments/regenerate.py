@@ -124,13 +124,21 @@ def incremental_ablation(args):
               "binary_trees.lox": ("maxDepth = 14", "maxDepth = 12")}
     configs = [("stw", "--gc-mode stw"), ("incremental (default)", ""),
                ("incremental, white allocation", "--gc-alloc-color white"),
-               ("incremental, 64 Ki-instruction / 4 MiB slices",
-                "--slice-instructions 65536 --slice-alloc 4MiB")]
+               ("incremental, 4 Ki-instruction / 256 KiB slices",
+                "--slice-instructions 4096 --slice-alloc 256KiB")]
+
+    def collected(flags, program):
+        """Cycles completed and peak RSS of one run outside callgrind: a row whose collector
+        fell behind (few cycles, a large peak) did less work, not cheaper work."""
+        err = sh(f"/usr/bin/time -f 'rss %M' {RELEASE}/gclox --stats {flags} {program} 2>&1 >/dev/null")
+        cycles = re.search(r"(\d+) GC cycles", err)[1]
+        rss = int(re.search(r"^rss (\d+)", err, re.M)[1]) / 1024
+        return cycles, rss
 
     def produce(_out):
         rows = ["| benchmark (reduced) | collector | instructions | over stw | in gc-arena's sources "
-                "| in gclox's `gc/src/` |",
-                "|---|---|---|---|---|---|"]
+                "| in gclox's `gc/src/` | cycles | peak RSS |",
+                "|---|---|---|---|---|---|---|---|"]
         with tempfile.TemporaryDirectory() as tmp:
             for name, (old, new) in reduce.items():
                 text = open(os.path.join(args.book, "test", "benchmark", name)).read()
@@ -145,9 +153,10 @@ def incremental_ablation(args):
                     arena = sum(v for o, v in zip(owners, parts.values()) if o == "gc-arena")
                     driver = sum(v for o, v in zip(owners, parts.values()) if o == "driver")
                     base = base or total
+                    cycles, rss = collected(flags, program)
                     m = lambda n: f"{n / 1e6:.1f} M"
                     rows.append(f"| {name} ({new}) | {label} | {m(total)} | {(total / base - 1) * 100:+.1f} % "
-                                f"| {m(arena)} | {m(driver)} |")
+                                f"| {m(arena)} | {m(driver)} | {cycles} | {rss:.1f} MiB |")
         return "\n".join(rows) + "\n"
     return produce
 
@@ -232,6 +241,11 @@ def sections(args):
                 [f"python3 tools/ratio.py --rounds 9 --only {BOOK_NINE} {bench} {clox} {RELEASE}/gclox"],
                 {"clox-ratio": lambda out: "```\n" + out + "```\n"}, needs=("clox",),
                 about="the book's benchmarks, interleaved wall time against clox"),
+        Section("incremental-wall", "BENCHMARKS.md",
+                [f"python3 tools/ratio.py --rounds 5 --only {BOOK_NINE} {bench} "
+                 f"'{RELEASE}/gclox --gc-mode stw' {RELEASE}/gclox"],
+                {"incremental-wall": lambda out: "```\n" + out + "```\n"}, needs=("book",),
+                about="the book's benchmarks, interleaved wall time: incremental over stw"),
         Section("collector", "BENCHMARKS.md", [f"{gcb} precision", f"{gcb} pauses"],
                 {"collector": stdout}, about="pacer precision, step pauses, MMU per workload"),
         Section("memlimit", "BENCHMARKS.md", ["python3 experiments/memlimit_check.py --rounds 3"],
