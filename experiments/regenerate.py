@@ -17,6 +17,7 @@ before the section and the host's steal time during it (`/proc/stat`), so a read
 quiet run from a busy one.
 """
 import argparse
+import math
 import os
 import re
 import shutil
@@ -83,13 +84,15 @@ def stdout(out):
     return out
 
 
-def callgrind_instructions(args, by_function=False):
-    """Instructions of all threads of one gclox run under callgrind; with `by_function`, also
-    each function's own instructions (inlined code counted where it was inlined)."""
+def callgrind_instructions(args, by_function=False, interpreter=None):
+    """Instructions of all threads of one gclox run (or `interpreter`'s) under callgrind; with
+    `by_function`, also each function's own instructions (inlined code counted where it was
+    inlined)."""
     import tempfile
+    interpreter = interpreter or f"{RELEASE}/gclox"
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "callgrind.out")
-        sh(f"valgrind --tool=callgrind --callgrind-out-file={out} {RELEASE}/gclox {args} > /dev/null 2>&1")
+        sh(f"valgrind --tool=callgrind --callgrind-out-file={out} {interpreter} {args} > /dev/null 2>&1")
         total = next((int(l.split()[1]) for l in open(out) if l.startswith(("totals:", "summary:"))), None)
         if total is None:
             sys.exit("regenerate: callgrind wrote no totals")
@@ -185,6 +188,50 @@ def report_cost(_out):
     return "\n".join(rows) + "\n"
 
 
+# The book's nine fixed-work benchmarks at about a tenth of their size, for callgrind.
+REDUCED_NINE = {
+    "binary_trees.lox": ("maxDepth = 14", "maxDepth = 12"),
+    "equality.lox": ("i < 10000000", "i < 1000000"),
+    "fib.lox": ("fib(35) == 9227465", "fib(30) == 832040"),
+    "instantiation.lox": ("i < 500000", "i < 50000"),
+    "invocation.lox": ("i < 500000", "i < 50000"),
+    "method_call.lox": ("n = 100000", "n = 10000"),
+    "properties.lox": ("i < 500000", "i < 50000"),
+    "trees.lox": ("i < 100;", "i < 10;"),
+    "zoo.lox": ("sum < 10000000", "sum < 1000000"),
+}
+
+
+def callgrind_nine(args):
+    """Instructions of gclox (default and stw) and clox on the nine, reduced: the host-free
+    counterpart of the wall-time ratios."""
+    import tempfile
+
+    def produce(_out):
+        rows = ["| benchmark (reduced) | clox | gclox | gclox ÷ clox | gclox `--gc-mode stw` | stw ÷ clox |",
+                "|---|---|---|---|---|---|"]
+        ratios, stw_ratios = [], []
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, (old, new) in REDUCED_NINE.items():
+                text = open(os.path.join(args.book, "test", "benchmark", name)).read()
+                if old not in text:
+                    sys.exit(f"regenerate: {name} has no `{old}` to reduce")
+                program = os.path.join(tmp, name)
+                open(program, "w").write(text.replace(old, new))
+                clox = callgrind_instructions(program, interpreter=args.clox)
+                gclox = callgrind_instructions(program)
+                stw = callgrind_instructions(f"--gc-mode stw {program}")
+                ratios.append(gclox / clox)
+                stw_ratios.append(stw / clox)
+                m = lambda n: f"{n / 1e6:.1f} M"
+                rows.append(f"| {name} ({new}) | {m(clox)} | {m(gclox)} | {gclox / clox:.2f} "
+                            f"| {m(stw)} | {stw / clox:.2f} |")
+        geo = lambda xs: math.exp(sum(math.log(x) for x in xs) / len(xs))
+        rows.append(f"| **geomean** | | | **{geo(ratios):.2f}** | | **{geo(stw_ratios):.2f}** |")
+        return "\n".join(rows) + "\n"
+    return produce
+
+
 def telemetry_overheads(_out):
     """Each telemetry option's instructions against a run with heap-profile sampling off."""
     program = "experiments/workloads/binary_trees.lox"
@@ -241,6 +288,9 @@ def sections(args):
                 [f"python3 tools/ratio.py --rounds 9 --only {BOOK_NINE} {bench} {clox} {RELEASE}/gclox"],
                 {"clox-ratio": lambda out: "```\n" + out + "```\n"}, needs=("clox",),
                 about="the book's benchmarks, interleaved wall time against clox"),
+        Section("callgrind-nine", "BENCHMARKS.md", [],
+                {"callgrind-nine": callgrind_nine(args)}, needs=("valgrind", "clox", "book"),
+                about="instructions of the nine (reduced): gclox, gclox stw, clox"),
         Section("incremental-wall", "BENCHMARKS.md",
                 [f"python3 tools/ratio.py --rounds 5 --only {BOOK_NINE} {bench} "
                  f"'{RELEASE}/gclox --gc-mode stw' {RELEASE}/gclox"],
