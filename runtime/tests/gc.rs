@@ -374,6 +374,12 @@ fn allocation_color_decides_whether_garbage_made_while_marking_survives_the_cycl
     };
     let black = marked(gclox_gc::AllocColor::Black);
     let white = marked(gclox_gc::AllocColor::White);
-    assert!(white < black, "median marked heap: white {white} B, black {black} B");
-    assert!(GcConfig::default().allocates_black(), "go119 allocates black, as Go does");
+    assert!(
+        white < black,
+        "median marked heap: white {white} B, black {black} B"
+    );
+    assert!(
+        GcConfig::default().allocates_black(),
+        "go119 allocates black, as Go does"
+    );
 }
