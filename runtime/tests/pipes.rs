@@ -45,13 +45,17 @@ fn a_finite_script_whose_output_is_lost_does_not_exit_0() {
         "some.lox",
         "for (var i = 0; i < 100; i = i + 1) print i;\n",
     );
+    // The pipe's read end is closed before the child starts, so its first write fails
+    // whatever the scheduling (closing `Stdio::piped()` after the spawn raced the child:
+    // under load it could finish its 100 lines into the pipe's buffer first).
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
     let mut child = gclox()
         .arg(&script)
-        .stdout(Stdio::piped())
+        .stdout(writer)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    drop(child.stdout.take()); // closed before the script writes
     let stderr = Collected::start(child.stderr.take().unwrap());
     let (status, _) = wait_within(&mut child, GENEROUS);
     assert_eq!(status.code(), Some(74), "{}", stderr.text());
