@@ -68,7 +68,8 @@ pub struct Cli {
     pub gc_mode: GcMode,
 
     /// Most work one incremental collector step may do: a number of objects traced or swept
-    /// (default 1024), or a wall time (e.g. 100us, 1ms). Bounds the pause.
+    /// (default 1024, per 64 KiB of --slice-alloc), or a wall time (e.g. 100us, 1ms). Bounds
+    /// the pause.
     #[arg(long, env = "GCLOX_GC_STEP_BUDGET", value_name = "OBJECTS|DURATION",
           default_value = "1024", value_parser = parse_step_budget)]
     pub gc_step_budget: StepBudget,

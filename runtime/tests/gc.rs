@@ -383,3 +383,23 @@ fn allocation_color_decides_whether_garbage_made_while_marking_survives_the_cycl
         "go119 allocates black, as Go does"
     );
 }
+
+/// Large slices get proportionally larger steps: a collector held to the default step budget
+/// after each 1 MiB slice could never catch up with the churn (no cycle completed; the heap
+/// grew with every slice).
+#[test]
+fn large_slices_still_let_the_collector_keep_up() {
+    let mut config = small_heap_config();
+    config.vm.slice_alloc_bytes = 1 << 20;
+    config.slice_instructions = 1 << 16;
+    let mut runtime = Runtime::new(config, Captured::new().writer());
+    runtime.run_source(CHURN).expect("churn runs");
+    let m = runtime.memstats();
+    let unforced = m.num_gc - m.num_forced_gc;
+    assert!(unforced >= 5, "{unforced} unforced cycles");
+    assert!(
+        m.peak_heap_alloc < 16 << 20,
+        "peak heap {} B",
+        m.peak_heap_alloc
+    );
+}

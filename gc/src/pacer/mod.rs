@@ -233,6 +233,8 @@ pub struct GcConfig {
     pub min_heap: Option<u64>,
     pub mode: GcMode,
     /// Most work units (objects traced or swept) one incremental step may do. Default 1024.
+    /// The runtime scales it by its slice size (per 64 KiB of slice allocation), since a
+    /// step runs once per slice.
     pub step_budget: u64,
     /// Longest wall time one incremental step may run, when set: the step stops at the first
     /// chunk of work that ends past it (a chunk is at most 64 objects). Default none.
