@@ -118,13 +118,37 @@ def owner(file):
     return "other"
 
 
+# The book's nine fixed-work benchmarks at about a tenth of their size, for callgrind.
+REDUCED_NINE = {
+    "binary_trees.lox": ("maxDepth = 14", "maxDepth = 12"),
+    "equality.lox": ("i < 10000000", "i < 1000000"),
+    "fib.lox": ("fib(35) == 9227465", "fib(30) == 832040"),
+    "instantiation.lox": ("i < 500000", "i < 50000"),
+    "invocation.lox": ("i < 500000", "i < 50000"),
+    "method_call.lox": ("n = 100000", "n = 10000"),
+    "properties.lox": ("i < 500000", "i < 50000"),
+    "trees.lox": ("i < 100;", "i < 10;"),
+    "zoo.lox": ("sum < 10000000", "sum < 1000000"),
+}
+
+def reduced_programs(args, tmp, names):
+    """Writes the reduced copies of the book's benchmarks `names` (keys of REDUCED_NINE) into
+    `tmp`; yields each name, its reduction (the new text) and the copy's path."""
+    for name in names:
+        old, new = REDUCED_NINE[name]
+        text = open(os.path.join(args.book, "test", "benchmark", name)).read()
+        if old not in text:
+            sys.exit(f"regenerate: {name} has no `{old}` to reduce")
+        program = os.path.join(tmp, name)
+        open(program, "w").write(text.replace(old, new))
+        yield name, new, program
+
+
 def incremental_ablation(args):
     """Where incremental collection's extra instructions go, against stop-the-world, one change
     at a time, on reduced copies of the book's benchmarks."""
     import tempfile
-    reduce = {"instantiation.lox": ("i < 500000", "i < 50000"),
-              "trees.lox": ("i < 100;", "i < 10;"),
-              "binary_trees.lox": ("maxDepth = 14", "maxDepth = 12")}
+    reduce = ["instantiation.lox", "trees.lox", "binary_trees.lox"]
     configs = [("stw", "--gc-mode stw"), ("incremental (default)", ""),
                ("incremental, white allocation", "--gc-alloc-color white"),
                ("incremental, 4 Ki-instruction / 256 KiB slices",
@@ -143,12 +167,7 @@ def incremental_ablation(args):
                 "| in gclox's `gc/src/` | cycles | peak RSS |",
                 "|---|---|---|---|---|---|---|---|"]
         with tempfile.TemporaryDirectory() as tmp:
-            for name, (old, new) in reduce.items():
-                text = open(os.path.join(args.book, "test", "benchmark", name)).read()
-                if old not in text:
-                    sys.exit(f"regenerate: {name} has no `{old}` to reduce")
-                program = os.path.join(tmp, name)
-                open(program, "w").write(text.replace(old, new))
+            for name, new, program in reduced_programs(args, tmp, reduce):
                 base = None
                 for label, flags in configs:
                     total, parts = callgrind_instructions(f"{flags} {program}", by_function=True)
@@ -188,20 +207,6 @@ def report_cost(_out):
     return "\n".join(rows) + "\n"
 
 
-# The book's nine fixed-work benchmarks at about a tenth of their size, for callgrind.
-REDUCED_NINE = {
-    "binary_trees.lox": ("maxDepth = 14", "maxDepth = 12"),
-    "equality.lox": ("i < 10000000", "i < 1000000"),
-    "fib.lox": ("fib(35) == 9227465", "fib(30) == 832040"),
-    "instantiation.lox": ("i < 500000", "i < 50000"),
-    "invocation.lox": ("i < 500000", "i < 50000"),
-    "method_call.lox": ("n = 100000", "n = 10000"),
-    "properties.lox": ("i < 500000", "i < 50000"),
-    "trees.lox": ("i < 100;", "i < 10;"),
-    "zoo.lox": ("sum < 10000000", "sum < 1000000"),
-}
-
-
 def callgrind_nine(args):
     """Instructions of gclox (default and stw) and clox on the nine, reduced: the host-free
     counterpart of the wall-time ratios."""
@@ -212,12 +217,7 @@ def callgrind_nine(args):
                 "|---|---|---|---|---|---|"]
         ratios, stw_ratios = [], []
         with tempfile.TemporaryDirectory() as tmp:
-            for name, (old, new) in REDUCED_NINE.items():
-                text = open(os.path.join(args.book, "test", "benchmark", name)).read()
-                if old not in text:
-                    sys.exit(f"regenerate: {name} has no `{old}` to reduce")
-                program = os.path.join(tmp, name)
-                open(program, "w").write(text.replace(old, new))
+            for name, new, program in reduced_programs(args, tmp, REDUCED_NINE):
                 clox = callgrind_instructions(program, interpreter=args.clox)
                 gclox = callgrind_instructions(program)
                 stw = callgrind_instructions(f"--gc-mode stw {program}")
