@@ -91,25 +91,32 @@ for (var i = 0; i < 20000; i = i + 1) {
 }
 "#;
 
-#[test]
-fn live_bytes_match_an_independent_allocator_count() {
-    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+/// Runs `source` after a warm-up on a fresh runtime, a full collection before and after, and
+/// returns how much the script heap grew by the accounting, how much the process heap grew by
+/// the counting allocator, and their relative difference.
+/// Callers hold `ONE_AT_A_TIME` for the whole test: the counter sees every thread.
+fn growth(source: &str) -> (i64, i64, f64) {
     let mut runtime = Runtime::new(Config::default(), Captured::new().writer());
     runtime.run_source("print 1;").expect("warm-up");
     runtime.collect_full();
     let process_before = LIVE.load(Ordering::Relaxed);
     let script_before = runtime.memstats().heap_alloc as i64;
-
-    runtime.run_source(MIXED).expect("mixed workload runs");
+    runtime.run_source(source).expect("the program runs");
     runtime.collect_full();
     let process_growth = LIVE.load(Ordering::Relaxed) - process_before;
     let script_growth = runtime.memstats().heap_alloc as i64 - script_before;
+    let error = (script_growth - process_growth).abs() as f64 / process_growth as f64;
+    (script_growth, process_growth, error)
+}
 
+#[test]
+fn live_bytes_match_an_independent_allocator_count() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let (script_growth, process_growth, error) = growth(MIXED);
     assert!(
         script_growth > 8 << 20,
         "the live set is large: {script_growth} B"
     );
-    let error = (script_growth - process_growth).abs() as f64 / process_growth as f64;
     assert!(
         error <= 0.05,
         "script heap grew {script_growth} B, process {process_growth} B ({:.2} % apart)",
@@ -142,16 +149,7 @@ for (var i = 0; i < 200000; i = i + 1) {
 #[ignore = "bug: gc-arena's gray queue capacity is not charged (issue #15 row K)"]
 fn closure_heavy_heaps_are_fully_charged() {
     let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let mut runtime = Runtime::new(Config::default(), Captured::new().writer());
-    runtime.run_source("print 1;").expect("warm-up");
-    runtime.collect_full();
-    let process_before = LIVE.load(Ordering::Relaxed);
-    let script_before = runtime.memstats().heap_alloc as i64;
-    runtime.run_source(CLOSURE_LIST).expect("closures run");
-    runtime.collect_full();
-    let process_growth = LIVE.load(Ordering::Relaxed) - process_before;
-    let script_growth = runtime.memstats().heap_alloc as i64 - script_before;
-    let error = (script_growth - process_growth).abs() as f64 / process_growth as f64;
+    let (script_growth, process_growth, error) = growth(CLOSURE_LIST);
     assert!(
         error <= 0.01,
         "script heap grew {script_growth} B, process {process_growth} B ({:.2} % apart)",
