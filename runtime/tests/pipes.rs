@@ -17,13 +17,7 @@ fn a_closed_stdout_ends_an_endless_printing_loop_with_exit_74() {
         "loop.lox",
         "var i = 0; while (true) { print i; i = i + 1; }\n",
     );
-    let mut child = gclox()
-        .arg(&script)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = Collected::start(child.stderr.take().unwrap());
+    let (mut child, stderr) = spawn_with_stderr(gclox().arg(&script).stdout(Stdio::piped()));
     // `| head -1`: read one line, then close the pipe.
     let mut first = String::new();
     BufReader::new(child.stdout.take().unwrap())
@@ -50,13 +44,7 @@ fn a_finite_script_whose_output_is_lost_does_not_exit_0() {
     // under load it could finish its 100 lines into the pipe's buffer first).
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
-    let mut child = gclox()
-        .arg(&script)
-        .stdout(writer)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = Collected::start(child.stderr.take().unwrap());
+    let (mut child, stderr) = spawn_with_stderr(gclox().arg(&script).stdout(writer));
     let (status, _) = wait_within(&mut child, GENEROUS);
     assert_eq!(status.code(), Some(74), "{}", stderr.text());
 }

@@ -17,23 +17,21 @@ fn sigint_and_sigterm_finish_every_output_and_exit_130_and_143() {
         let dir = scratch(&format!("signal-{sig}"));
         let script = write(&dir, "churn.lox", CHURN);
         let out = |name: &str| dir.join(name);
-        let mut child = gclox()
-            .arg("--memprofile")
-            .arg(out("heap.pb.gz"))
-            .arg("--heapsnapshot")
-            .arg(out("heap.heapsnapshot"))
-            .arg("--trace")
-            .arg(out("trace.json"))
-            .arg("--memstats-csv")
-            .arg(out("memstats.csv"))
-            .arg("--memstats-interval")
-            .arg("1ms")
-            .arg(&script)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = Collected::start(child.stderr.take().unwrap());
+        let (mut child, stderr) = spawn_with_stderr(
+            gclox()
+                .arg("--memprofile")
+                .arg(out("heap.pb.gz"))
+                .arg("--heapsnapshot")
+                .arg(out("heap.heapsnapshot"))
+                .arg("--trace")
+                .arg(out("trace.json"))
+                .arg("--memstats-csv")
+                .arg(out("memstats.csv"))
+                .arg("--memstats-interval")
+                .arg("1ms")
+                .arg(&script)
+                .stdout(Stdio::null()),
+        );
         // Running for real: the sampler has written rows, and some cycles happened.
         wait_until("CSV rows", || {
             std::fs::read_to_string(out("memstats.csv")).is_ok_and(|csv| csv.lines().count() > 20)

@@ -24,13 +24,7 @@ fn compiling_a_huge_script_stops_at_the_deadline() {
     let dir = scratch("timeout-compile");
     let line = "if (true) { var x = nil; x = !x; } while (false) {}\n";
     let script = write(&dir, "huge.lox", &line.repeat(40_000_000 / line.len()));
-    let mut child = gclox()
-        .args(["--timeout", "100ms"])
-        .arg(&script)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = Collected::start(child.stderr.take().unwrap());
+    let (mut child, stderr) = spawn_with_stderr(gclox().args(["--timeout", "100ms"]).arg(&script));
     let (status, took) = wait_within(&mut child, GENEROUS);
     assert_eq!(status.code(), Some(70));
     // Stopped while compiling: the error has no stack trace (no line of the script ran).
@@ -46,19 +40,17 @@ fn exit_time_outputs_stop_at_the_deadline_and_stay_valid() {
     let script = write(&dir, "big.lox", BIG_HEAP);
     // 2 s rather than 1 s: the same promise, with more absolute room between the outputs'
     // deadline (1.15×) and the watchdog (1.3×) on a loaded machine.
-    let mut child = gclox()
-        .args(["--timeout", "2s", "--leak-report", "--memprofilerate", "1"])
-        .arg("--heapsnapshot")
-        .arg(dir.join("heap.heapsnapshot"))
-        .arg("--memprofile")
-        .arg(dir.join("heap.pb.gz"))
-        .arg("--trace")
-        .arg(dir.join("trace.json"))
-        .arg(&script)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = Collected::start(child.stderr.take().unwrap());
+    let (mut child, stderr) = spawn_with_stderr(
+        gclox()
+            .args(["--timeout", "2s", "--leak-report", "--memprofilerate", "1"])
+            .arg("--heapsnapshot")
+            .arg(dir.join("heap.heapsnapshot"))
+            .arg("--memprofile")
+            .arg(dir.join("heap.pb.gz"))
+            .arg("--trace")
+            .arg(dir.join("trace.json"))
+            .arg(&script),
+    );
     let (status, took) = wait_within(&mut child, GENEROUS);
     assert_eq!(status.code(), Some(70), "{}", stderr.text());
     assert!(

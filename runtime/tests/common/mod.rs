@@ -6,7 +6,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -56,6 +56,13 @@ pub fn wait_within(child: &mut Child, bound: Duration) -> (ExitStatus, Duration)
         }
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// Spawns `command` with its stderr piped and collected in the background.
+pub fn spawn_with_stderr(command: &mut Command) -> (Child, Collected) {
+    let mut child = command.stderr(Stdio::piped()).spawn().unwrap();
+    let stderr = Collected::start(child.stderr.take().unwrap());
+    (child, stderr)
 }
 
 /// Collects a pipe's contents on a thread, so the child never blocks on it and the test can
