@@ -43,6 +43,8 @@ pub struct RunResult {
     /// Steps of at least [`LONG_STEP`] by the wall clock, and by the thread's CPU clock.
     pub long_steps: usize,
     pub long_cpu_steps: usize,
+    /// Long steps during which the guest kernel counted a page fault or a context switch.
+    pub long_kernel_steps: usize,
     /// The sum of every step's wall time: the run's exposure to the machine's stalls.
     pub pause_total: Duration,
 }
@@ -74,6 +76,10 @@ pub fn run(config: Config, source: &str, gctrace: u8) -> RunResult {
         .filter(|s| s.end - s.start >= LONG_STEP)
         .count();
     let long_cpu_steps = steps.iter().filter(|s| s.cpu >= Some(LONG_STEP)).count();
+    let long_kernel_steps = steps
+        .iter()
+        .filter(|s| s.end - s.start >= LONG_STEP && s.kernel.is_some_and(|k| k.any()))
+        .count();
     let pause_total = steps.iter().map(|s| s.end - s.start).sum();
     drop(runtime);
     let cycles = Rc::try_unwrap(cycles)
@@ -88,6 +94,7 @@ pub fn run(config: Config, source: &str, gctrace: u8) -> RunResult {
         step_cpu_max,
         long_steps,
         long_cpu_steps,
+        long_kernel_steps,
         pause_total,
     }
 }

@@ -12,6 +12,11 @@
 //! of them (up to 4.8 ms) with its CPU clock running (`experiments/src/stalls.rs` measures
 //! this beside `gc-bench pauses`). It costs a system call per read, so the heap reads it only
 //! while it records a step log ([`crate::Heap::record_steps`]).
+//!
+//! Beside the clock, [`kernel_events`] counts what the guest kernel did to the thread (page
+//! faults, context switches): a long step with neither, and its CPU clock running, was not
+//! slowed by anything the guest kernel did — not paging, not preemption — only by its own work
+//! or by a stall the guest cannot see.
 
 use std::time::Duration;
 
@@ -19,6 +24,39 @@ use std::time::Duration;
 /// CPU clock.
 pub fn thread_cpu_time() -> Option<Duration> {
     imp::now()
+}
+
+/// Kernel events the calling thread has gone through so far (or between two readings, with
+/// [`KernelEvents::since`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KernelEvents {
+    /// Page faults, minor and major: memory the kernel had to map (or read back) on touch.
+    pub page_faults: u64,
+    /// Context switches, voluntary (the thread blocked) and involuntary (preempted).
+    pub context_switches: u64,
+}
+
+impl KernelEvents {
+    /// The events between an `earlier` reading and this one.
+    pub fn since(self, earlier: KernelEvents) -> KernelEvents {
+        KernelEvents {
+            page_faults: self.page_faults.saturating_sub(earlier.page_faults),
+            context_switches: self
+                .context_switches
+                .saturating_sub(earlier.context_switches),
+        }
+    }
+
+    /// Whether any event happened (for a difference made by [`KernelEvents::since`]).
+    pub fn any(self) -> bool {
+        self.page_faults > 0 || self.context_switches > 0
+    }
+}
+
+/// The calling thread's kernel events so far (`getrusage(RUSAGE_THREAD)`); `None` where the
+/// platform does not count them per thread. A system call, like the CPU clock.
+pub fn kernel_events() -> Option<KernelEvents> {
+    usage::events()
 }
 
 #[cfg(unix)]
@@ -42,9 +80,51 @@ mod imp {
     }
 }
 
+#[cfg(target_os = "linux")]
+mod usage {
+    use super::KernelEvents;
+    use nix::sys::resource::{getrusage, UsageWho};
+
+    pub fn events() -> Option<KernelEvents> {
+        let usage = getrusage(UsageWho::RUSAGE_THREAD).ok()?;
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Some(KernelEvents {
+            page_faults: count(usage.minor_page_faults()) + count(usage.major_page_faults()),
+            context_switches: count(usage.voluntary_context_switches())
+                + count(usage.involuntary_context_switches()),
+        })
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod usage {
+    pub fn events() -> Option<super::KernelEvents> {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::thread_cpu_time;
+    use super::{kernel_events, thread_cpu_time};
+
+    /// Touching fresh memory faults pages in, and sleeping switches the thread out: both show.
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn counts_page_faults_and_switches() {
+        let before = kernel_events().expect("linux counts them per thread");
+        let mut fresh = vec![0u8; 8 << 20];
+        for page in fresh.chunks_mut(4096) {
+            page[0] = 1;
+        }
+        std::hint::black_box(&fresh);
+        let faulted = kernel_events().unwrap().since(before);
+        assert!(faulted.page_faults >= 64, "{faulted:?}");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let slept = kernel_events().unwrap().since(before);
+        assert!(slept.context_switches >= 1, "{slept:?}");
+        assert!(slept.any());
+        assert!(!slept.since(slept).any());
+    }
 
     /// The clock exists on the platforms CI runs and advances with work done on this thread
     /// (not with time slept).

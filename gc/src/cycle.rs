@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use crate::cpu_clock::KernelEvents;
 use crate::pacer::CyclePlan;
 
 /// What a single collector step spent its time on.
@@ -35,6 +36,9 @@ pub struct StepRecord {
     /// platform has no thread CPU clock. Below `end − start` by the time the thread was
     /// descheduled; a stall the guest cannot see still counts (see `cpu_clock`).
     pub cpu: Option<Duration>,
+    /// Page faults and context switches the guest kernel counted for the thread during the
+    /// step ([`crate::cpu_clock::kernel_events`]), `None` where it does not count them.
+    pub kernel: Option<KernelEvents>,
 }
 
 /// One completed collection cycle.

@@ -32,7 +32,7 @@ use gc_arena::{
 };
 
 use crate::accounting::{Accounting, FreeScope, Retained};
-use crate::cpu_clock;
+use crate::cpu_clock::{self, KernelEvents};
 use crate::cycle::{CycleRecord, GcTotals, StepKind, StepRecord};
 use crate::memstats::{MemStats, PauseLog, SharedStats};
 use crate::monitor::{self, Monitor, Publisher, Snapshot};
@@ -132,8 +132,10 @@ where
     /// The CPU limiter's clock: when it last accounted time, and collector time since then.
     limiter_at: Instant,
     collector_since_limiter: Duration,
-    /// The thread's CPU clock when the running step began (read only while a step log is kept).
+    /// The thread's CPU clock and kernel events when the running step began (read only while
+    /// a step log is kept).
     step_cpu_began: Option<Duration>,
+    step_events_began: Option<KernelEvents>,
     reporters: Reporters,
     /// Reads how much memory the process holds on this heap's behalf (see
     /// [`Heap::set_memory_probe`]), and what it read beyond the accounted heap and roots.
@@ -189,6 +191,7 @@ where
             limiter_at: now,
             collector_since_limiter: Duration::ZERO,
             step_cpu_began: None,
+            step_events_began: None,
             reporters: Reporters::default(),
             memory_probe: None,
             heap_overhead: 1.0,
@@ -729,10 +732,9 @@ where
     /// Starts timing a step: the wall clock, and, while a step log is kept, the thread's CPU
     /// clock, read first so that the wall-clock bracket leaves its system call out.
     fn step_clock(&mut self) -> Instant {
-        self.step_cpu_began = match self.reporters.step_log {
-            Some(_) => cpu_clock::thread_cpu_time(),
-            None => None,
-        };
+        let logged = self.reporters.step_log.is_some();
+        self.step_events_began = logged.then(cpu_clock::kernel_events).flatten();
+        self.step_cpu_began = logged.then(cpu_clock::thread_cpu_time).flatten();
         Instant::now()
     }
 
@@ -752,6 +754,10 @@ where
             .step_cpu_began
             .take()
             .and_then(|b| Some(cpu_clock::thread_cpu_time()?.saturating_sub(b)));
+        let kernel = self
+            .step_events_began
+            .take()
+            .and_then(|b| Some(cpu_clock::kernel_events()?.since(b)));
         // A sweep step is all sweeping; a step that also marked says how much of it was.
         let sweep_part = match kind {
             StepKind::Sweep => took,
@@ -792,6 +798,7 @@ where
             cycle: cycle.number,
             work,
             cpu,
+            kernel,
             heap_live: self.accounting.live_bytes(),
             live_objects: self.accounting.live_objects(),
             goal: self.pacer.goal(),

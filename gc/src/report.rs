@@ -6,6 +6,7 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+use crate::cpu_clock::KernelEvents;
 use crate::cycle::{CycleRecord, StepKind, StepRecord};
 use crate::gctrace;
 use crate::trace::{Arg, TraceRecorder, TID_COLLECTOR, TID_CYCLES};
@@ -37,6 +38,8 @@ pub struct StepEvent {
     pub work: u64,
     /// The thread's CPU time during the step, when the step log asks for it.
     pub cpu: Option<Duration>,
+    /// Page faults and context switches during the step, when the step log asks for them.
+    pub kernel: Option<KernelEvents>,
     pub heap_live: u64,
     pub live_objects: u64,
     pub goal: u64,
@@ -69,6 +72,7 @@ impl Reporters {
                 kind: e.kind,
                 cycle: e.cycle,
                 cpu: e.cpu,
+                kernel: e.kernel,
             });
         }
         let Some(trace) = self.trace.as_mut() else {

@@ -150,8 +150,8 @@ fn steady_live(cycles: &[gclox_gc::CycleRecord]) -> u64 {
 fn pauses() {
     let long_ms = LONG_STEP.as_secs_f64() * 1e3;
     println!("### Step pauses (default settings, one run each)\n");
-    println!("Pauses are wall time, as Go's; \"max CPU ms\" is the most CPU time the thread used in one step. \"long\" counts steps of {long_ms} ms or more (by the wall clock / by the thread's CPU clock). The control: just before each workload a thread that only reads the clock ran for {PROBE_SECS} s (`experiments/src/stalls.rs`); \"machine stalls/s\" is how often it lost {long_ms} ms or more (of them, how many the thread's CPU clock counted as running), \"longest stall\" its longest gap, and \"expected\" is that rate times the run's total step time: how many long steps the machine alone accounts for.\n");
-    println!("| workload | mode | steps | p50 ms | p99 ms | max ms | max CPU ms | long (wall / CPU) | expected | machine stalls/s (on CPU) | longest stall ms | MMU 1 ms | MMU 10 ms | MMU 100 ms | cycles |");
+    println!("Pauses are wall time, as Go's; \"max CPU ms\" is the most CPU time the thread used in one step. \"long\" counts steps of {long_ms} ms or more (by the wall clock / by the thread's CPU clock / of the first, those in which the guest kernel counted a page fault or a context switch for the thread: a long step with none and its CPU clock running was slowed neither by paging nor by preemption). The control: just before each workload a thread that only reads the clock ran for {PROBE_SECS} s (`experiments/src/stalls.rs`); \"machine stalls/s\" is how often it lost {long_ms} ms or more (of them, how many the thread's CPU clock counted as running), \"longest stall\" its longest gap, and \"expected\" is that rate times the run's total step time: how many long steps the machine alone accounts for.\n");
+    println!("| workload | mode | steps | p50 ms | p99 ms | max ms | max CPU ms | long (wall / CPU / fault or switch) | expected | machine stalls/s (on CPU) | longest stall ms | MMU 1 ms | MMU 10 ms | MMU 100 ms | cycles |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("workloads");
     let workloads = gclox_experiments::workloads::Workload::discover(&dir).expect("workloads");
@@ -169,7 +169,7 @@ fn pauses() {
                 format!("{:.4}", d.as_secs_f64() * 1e3)
             });
             println!(
-                "| {} | {mode} | {} | {:.4} | {:.4} | {:.4} | {cpu_max} | {} / {} | {:.1} | {:.1} ({:.1}) | {:.2} | {} | {} | {} | {} |",
+                "| {} | {mode} | {} | {:.4} | {:.4} | {:.4} | {cpu_max} | {} / {} / {} | {:.1} | {:.1} ({:.1}) | {:.2} | {} | {} | {} | {} |",
                 w.name,
                 m.num_pauses,
                 m.pause_p50_ns as f64 / 1e6,
@@ -177,6 +177,7 @@ fn pauses() {
                 m.pause_max_ns as f64 / 1e6,
                 r.long_steps,
                 r.long_cpu_steps,
+                r.long_kernel_steps,
                 control.expected_in(r.pause_total),
                 control.rate(),
                 on_cpu_rate,
