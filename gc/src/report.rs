@@ -90,7 +90,10 @@ impl Reporters {
             ("heap_live", Arg::Num(live)),
             ("work", Arg::Num(e.work as f64)),
         ];
-        trace.complete(TID_COLLECTOR, name, "gc", e.began, e.end, &args);
+        // Offsets from the heap's start, which the trace's clock shares, computed once.
+        let dur = e.end - e.began;
+        let end = e.start_offset + dur;
+        trace.complete_at(TID_COLLECTOR, name, "gc", e.start_offset, dur, &args);
         let goal = e.goal.min(u64::MAX >> 1) as f64;
         // As Go's trace export: viewers stack a counter's series, so the second is the
         // distance to the goal and the stack's top is the goal itself. Objects are another
@@ -99,9 +102,9 @@ impl Reporters {
             ("live bytes", Arg::Num(live)),
             ("to goal bytes", Arg::Num((goal - live).max(0.0))),
         ];
-        trace.counter("heap", e.end, &counters);
+        trace.counter_at("heap", end, &counters);
         let objects = Arg::Num(e.live_objects as f64);
-        trace.counter("live objects", e.end, &[("objects", objects)]);
+        trace.counter_at("live objects", end, &[("objects", objects)]);
     }
 
     /// A cycle ended: the pacer's end line, then the gctrace lines (Go's order), the trace
