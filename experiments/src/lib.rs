@@ -47,6 +47,8 @@ pub struct RunResult {
     pub long_kernel_steps: usize,
     /// The sum of every step's wall time: the run's exposure to the machine's stalls.
     pub pause_total: Duration,
+    /// When each long step began and ended.
+    pub long_step_spans: Vec<(Instant, Instant)>,
 }
 
 /// The pause bound the collector aims for: a step this long or longer is a long step.
@@ -81,6 +83,13 @@ pub fn run(config: Config, source: &str, gctrace: u8) -> RunResult {
         .filter(|s| s.end - s.start >= LONG_STEP && s.kernel.is_some_and(|k| k.any()))
         .count();
     let pause_total = steps.iter().map(|s| s.end - s.start).sum();
+    // The heap's clock origin: step times count from it.
+    let origin = Instant::now() - runtime.uptime();
+    let long_step_spans = steps
+        .iter()
+        .filter(|s| s.end - s.start >= LONG_STEP)
+        .map(|s| (origin + s.start, origin + s.end))
+        .collect();
     drop(runtime);
     let cycles = Rc::try_unwrap(cycles)
         .map(RefCell::into_inner)
@@ -96,6 +105,7 @@ pub fn run(config: Config, source: &str, gctrace: u8) -> RunResult {
         long_cpu_steps,
         long_kernel_steps,
         pause_total,
+        long_step_spans,
     }
 }
 

@@ -9,9 +9,13 @@
 //! a stall. Its rate times a run's total pause time is how many of that run's steps a stall
 //! of that size is expected to have hit.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gclox_gc::cpu_clock::thread_cpu_time;
+use nix::sched::{sched_setaffinity, CpuSet};
+use nix::unistd::Pid;
 
 /// What a stall probe saw.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -72,6 +76,118 @@ pub fn probe(duration: Duration, threshold: Duration) -> StallProbe {
     }
 }
 
+/// One stall a [`Beside`] probe saw: when its clock read before and after the gap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stall {
+    pub began: Instant,
+    pub ended: Instant,
+}
+
+/// A probe running on its own thread, on another CPU than the caller's, for as long as the
+/// caller runs a workload: which of the workload's long steps fell while the *other* vCPU
+/// stalled too. A host that stalls both vCPUs at once (its own load) shows as long steps that
+/// coincide with probe stalls far more often than chance; a cost of the collector's own does
+/// not.
+pub struct Beside {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<Vec<Stall>>,
+}
+
+impl Beside {
+    /// Pins the calling thread to CPU `here` and starts the probe pinned to CPU `there`.
+    /// Fails where the affinity cannot be set (then the two could share a CPU, and the
+    /// probe's gaps would be the workload's own time slices).
+    pub fn start(here: usize, there: usize, threshold: Duration) -> std::io::Result<Beside> {
+        pin(here)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let seen = stop.clone();
+        let (ready, pinned) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("stall-probe".to_string())
+            .spawn(move || {
+                let _ = ready.send(pin(there));
+                let mut stalls = Vec::new();
+                let mut last = Instant::now();
+                while !seen.load(Ordering::Relaxed) {
+                    let now = Instant::now();
+                    if now - last >= threshold {
+                        stalls.push(Stall {
+                            began: last,
+                            ended: now,
+                        });
+                    }
+                    last = now;
+                }
+                stalls
+            })?;
+        pinned
+            .recv()
+            .map_err(|_| std::io::Error::other("the probe thread died"))??;
+        Ok(Beside { stop, thread })
+    }
+
+    /// Stops the probe; returns its stalls in time order.
+    pub fn stop(self) -> Vec<Stall> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().unwrap_or_default()
+    }
+}
+
+/// The host's steal time so far, in ticks of 10 ms (`/proc/stat`), where the kernel reports it.
+pub fn host_steal_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    stat.lines()
+        .find(|l| l.starts_with("cpu "))?
+        .split_whitespace()
+        .nth(8)?
+        .parse()
+        .ok()
+}
+
+fn pin(cpu: usize) -> std::io::Result<()> {
+    let mut set = CpuSet::new();
+    set.set(cpu).map_err(std::io::Error::from)?;
+    sched_setaffinity(Pid::from_raw(0), &set).map_err(std::io::Error::from)
+}
+
+/// How many of `intervals` (begin, end) overlap at least one of `stalls` (both in time order).
+pub fn overlapping(intervals: &[(Instant, Instant)], stalls: &[Stall]) -> usize {
+    intervals
+        .iter()
+        .filter(|&&(begin, end)| {
+            // The first stall that ends after `begin` is the only candidate to start before `end`.
+            let i = stalls.partition_point(|s| s.ended <= begin);
+            stalls.get(i).is_some_and(|s| s.began < end)
+        })
+        .count()
+}
+
+/// How many of `intervals` would overlap a stall by chance if the stalls fell at random
+/// times over `span`: for each interval, the share of the span within which a stall's start
+/// would make the two overlap (the stall's length plus the interval's), times the number of
+/// stalls.
+pub fn overlapping_by_chance(
+    intervals: &[(Instant, Instant)],
+    stalls: &[Stall],
+    span: Duration,
+) -> f64 {
+    if span.is_zero() || stalls.is_empty() {
+        return 0.0;
+    }
+    let mean_stall = stalls
+        .iter()
+        .map(|s| (s.ended - s.began).as_secs_f64())
+        .sum::<f64>()
+        / stalls.len() as f64;
+    intervals
+        .iter()
+        .map(|&(b, e)| {
+            let window = (e - b).as_secs_f64() + mean_stall;
+            (stalls.len() as f64 * window / span.as_secs_f64()).min(1.0)
+        })
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +203,52 @@ mod tests {
         assert_eq!(seen.rate(), 2.5);
         assert_eq!(seen.expected_in(Duration::from_millis(1200)), 3.0);
         assert_eq!(StallProbe::default().rate(), 0.0);
+    }
+
+    #[test]
+    fn overlaps_count_each_interval_once_and_chance_scales_with_the_stalls() {
+        let t0 = Instant::now();
+        let at = |us: u64| t0 + Duration::from_micros(us);
+        let stalls = [
+            Stall {
+                began: at(100),
+                ended: at(200),
+            },
+            Stall {
+                began: at(1000),
+                ended: at(3000),
+            },
+        ];
+        let intervals = [
+            (at(0), at(50)),      // before every stall
+            (at(150), at(160)),   // inside the first
+            (at(190), at(1100)),  // across both: counted once
+            (at(3000), at(3100)), // starts as the second ends: no overlap
+        ];
+        assert_eq!(overlapping(&intervals, &stalls), 2);
+        assert_eq!(overlapping(&intervals, &[]), 0);
+        let span = Duration::from_millis(10);
+        let chance = overlapping_by_chance(&intervals, &stalls, span);
+        // Mean stall 1.05 ms; windows 1.10, 1.06, 1.96 and 1.15 ms; two stalls over 10 ms.
+        assert!(
+            (chance - 2.0 * (1.10 + 1.06 + 1.96 + 1.15) / 10.0).abs() < 1e-9,
+            "{chance}"
+        );
+        assert_eq!(overlapping_by_chance(&intervals, &[], span), 0.0);
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_probe_beside_runs_until_stopped() {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let there = usize::from(cpus > 1);
+        let probe = Beside::start(0, there, Duration::from_millis(1)).expect("affinity");
+        std::thread::sleep(Duration::from_millis(20));
+        let stalls = probe.stop();
+        assert!(stalls.windows(2).all(|w| w[0].ended <= w[1].began));
+        assert!(stalls
+            .iter()
+            .all(|s| s.ended - s.began >= Duration::from_millis(1)));
     }
 
     #[test]

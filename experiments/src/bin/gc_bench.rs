@@ -12,6 +12,9 @@
 //!   a table and SVG curves in `--svg-dir` (default `experiments/results/mmu`).
 //! - `share`: share of wall time spent in collector steps on `binary_trees.lox`.
 //! - `overhead`: run time with gctrace formatting on vs off, interleaved, medians.
+//! - `overlap`: binary_trees_17 `--rounds` times with a stall probe running on the other CPU
+//!   (`stalls::Beside`): how many long steps coincide with a stall of the other vCPU, against
+//!   how many would by chance.
 
 use clap::{Parser, ValueEnum};
 use std::time::Duration;
@@ -46,6 +49,7 @@ enum What {
     Share,
     Overhead,
     Mmu,
+    Overlap,
 }
 
 fn main() {
@@ -66,6 +70,45 @@ fn main() {
     if all || args.what == What::Mmu {
         mmu(&args.svg_dir, args.rounds, &args.depths);
     }
+    // Not part of `all`: it takes both CPUs.
+    if args.what == What::Overlap {
+        overlap(args.rounds);
+    }
+}
+
+/// binary_trees_17, default settings, with a stall probe on the other CPU throughout.
+fn overlap(rounds: usize) {
+    let source = workload("binary_trees_17.lox", &[]);
+    println!(
+        "### Long steps against the other vCPU's stalls (binary_trees_17.lox, default settings)\n"
+    );
+    println!("The workload runs pinned to CPU 0 while a thread pinned to CPU 1 does nothing but read the clock (`stalls::Beside`); a gap of {} ms or more between two reads is a stall of CPU 1. \"by chance\" is how many long steps would overlap one of those stalls if the stalls fell at random times in the run.\n", LONG_STEP.as_secs_f64() * 1e3);
+    println!("| run | wall s | long steps | overlapping a stall of CPU 1 | by chance | stalls of CPU 1 | host steal (ticks of 10 ms) |");
+    println!("|---|---|---|---|---|---|---|");
+    for round in 1..=rounds.max(1) {
+        let steal = stalls::host_steal_ticks();
+        let probe = match stalls::Beside::start(0, 1, LONG_STEP) {
+            Ok(probe) => probe,
+            Err(err) => {
+                eprintln!("gc-bench overlap: cannot pin the threads to CPUs 0 and 1: {err}");
+                return;
+            }
+        };
+        let r = run(Config::default(), &source, 0);
+        let seen = probe.stop();
+        let steal = stalls::host_steal_ticks()
+            .zip(steal)
+            .map_or("n/a".to_string(), |(b, a)| (b - a).to_string());
+        println!(
+            "| {round} | {:.2} | {} | {} | {:.1} | {} | {steal} |",
+            r.wall.as_secs_f64(),
+            r.long_steps,
+            stalls::overlapping(&r.long_step_spans, &seen),
+            stalls::overlapping_by_chance(&r.long_step_spans, &seen, r.wall),
+            seen.len(),
+        );
+    }
+    println!();
 }
 
 const LIVE: u32 = 100_000;
