@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gclox_gc::cpu_clock::thread_cpu_time;
-use nix::sched::{sched_setaffinity, CpuSet};
+use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet};
 use nix::unistd::Pid;
 
 /// What a stall probe saw.
@@ -144,6 +144,16 @@ pub fn host_steal_ticks() -> Option<u64> {
         .ok()
 }
 
+/// The CPUs this process may run on (its affinity mask), in order.
+pub fn allowed_cpus() -> Vec<usize> {
+    let Ok(set) = sched_getaffinity(Pid::from_raw(0)) else {
+        return Vec::new();
+    };
+    (0..CpuSet::count())
+        .filter(|&cpu| set.is_set(cpu).unwrap_or(false))
+        .collect()
+}
+
 fn pin(cpu: usize) -> std::io::Result<()> {
     let mut set = CpuSet::new();
     set.set(cpu).map_err(std::io::Error::from)?;
@@ -240,9 +250,9 @@ mod tests {
     #[test]
     #[cfg(target_os = "linux")]
     fn a_probe_beside_runs_until_stopped() {
-        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let there = usize::from(cpus > 1);
-        let probe = Beside::start(0, there, Duration::from_millis(1)).expect("affinity");
+        let cpus = allowed_cpus();
+        let (here, there) = (cpus[0], *cpus.get(1).unwrap_or(&cpus[0]));
+        let probe = Beside::start(here, there, Duration::from_millis(1)).expect("affinity");
         std::thread::sleep(Duration::from_millis(20));
         let stalls = probe.stop();
         assert!(stalls.windows(2).all(|w| w[0].ended <= w[1].began));

@@ -79,18 +79,25 @@ fn main() {
 /// binary_trees_17, default settings, with a stall probe on the other CPU throughout.
 fn overlap(rounds: usize) {
     let source = workload("binary_trees_17.lox", &[]);
+    let cpus = stalls::allowed_cpus();
+    let [here, there, ..] = cpus[..] else {
+        eprintln!("gc-bench overlap: needs two CPUs, has {cpus:?}");
+        return;
+    };
     println!(
         "### Long steps against the other vCPU's stalls (binary_trees_17.lox, default settings)\n"
     );
-    println!("The workload runs pinned to CPU 0 while a thread pinned to CPU 1 does nothing but read the clock (`stalls::Beside`); a gap of {} ms or more between two reads is a stall of CPU 1. \"by chance\" is how many long steps would overlap one of those stalls if the stalls fell at random times in the run.\n", LONG_STEP.as_secs_f64() * 1e3);
-    println!("| run | wall s | long steps | overlapping a stall of CPU 1 | by chance | stalls of CPU 1 | host steal (ticks of 10 ms) |");
+    println!("The workload runs pinned to CPU {here} while a thread pinned to CPU {there} does nothing but read the clock (`stalls::Beside`); a gap of {} ms or more between two reads is a stall of that CPU. \"by chance\" is how many long steps would overlap one of those stalls if the stalls fell at random times in the run.\n", LONG_STEP.as_secs_f64() * 1e3);
+    println!("| run | wall s | long steps | overlapping a stall of the other CPU | by chance | stalls of the other CPU | host steal (ticks of 10 ms) |");
     println!("|---|---|---|---|---|---|---|");
     for round in 1..=rounds.max(1) {
         let steal = stalls::host_steal_ticks();
-        let probe = match stalls::Beside::start(0, 1, LONG_STEP) {
+        let probe = match stalls::Beside::start(here, there, LONG_STEP) {
             Ok(probe) => probe,
             Err(err) => {
-                eprintln!("gc-bench overlap: cannot pin the threads to CPUs 0 and 1: {err}");
+                eprintln!(
+                    "gc-bench overlap: cannot pin the threads to CPUs {here} and {there}: {err}"
+                );
                 return;
             }
         };
