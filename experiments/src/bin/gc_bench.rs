@@ -39,6 +39,10 @@ struct Args {
     /// binary_trees' maxDepth values `mmu` runs (the file's own is 14).
     #[arg(long, value_delimiter = ',', default_value = "14,17")]
     depths: Vec<u32>,
+    /// The workloads `pauses` runs, by file name (`binary_trees_17.lox,trees.lox`); every one
+    /// in `experiments/workloads/` when not given.
+    #[arg(long, value_delimiter = ',')]
+    workloads: Vec<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -59,7 +63,7 @@ fn main() {
         precision();
     }
     if all || args.what == What::Pauses {
-        pauses();
+        pauses(&args.workloads);
     }
     if all || args.what == What::Share {
         share(args.rounds);
@@ -197,14 +201,23 @@ fn steady_live(cycles: &[gclox_gc::CycleRecord]) -> u64 {
 
 /// Every workload in `experiments/workloads/` (the slow ones too), default settings and stw;
 /// before each workload, a stall probe of the machine (`stalls.rs`) as the control.
-fn pauses() {
+fn pauses(only: &[String]) {
     let long_ms = LONG_STEP.as_secs_f64() * 1e3;
     println!("### Step pauses (default settings, one run each)\n");
     println!("Pauses are wall time, as Go's; \"max CPU ms\" is the most CPU time the thread used in one step. \"long\" counts steps of {long_ms} ms or more (by the wall clock / by the thread's CPU clock / of the first, those in which the guest kernel counted a page fault or a context switch for the thread: a long step with none and its CPU clock running was slowed neither by paging nor by preemption). The control: just before each workload a thread that only reads the clock ran for {PROBE_SECS} s (`experiments/src/stalls.rs`); \"machine stalls/s\" is how often it lost {long_ms} ms or more (of them, how many the thread's CPU clock counted as running), \"longest stall\" its longest gap, and \"expected\" is that rate times the run's total step time: how many long steps the machine alone accounts for.\n");
     println!("| workload | mode | steps | p50 ms | p99 ms | max ms | max CPU ms | long (wall / CPU / fault or switch) | expected | machine stalls/s (on CPU) | longest stall ms | MMU 1 ms | MMU 10 ms | MMU 100 ms | cycles |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("workloads");
-    let workloads = gclox_experiments::workloads::Workload::discover(&dir).expect("workloads");
+    let mut workloads = gclox_experiments::workloads::Workload::discover(&dir).expect("workloads");
+    if !only.is_empty() {
+        workloads.retain(|w| only.contains(&w.name));
+        if workloads.len() < only.len() {
+            eprintln!(
+                "gc-bench pauses: no such workload among {only:?} in {}",
+                dir.display()
+            );
+        }
+    }
     for w in &workloads {
         let source = w.program();
         let control = stalls::probe(Duration::from_secs(PROBE_SECS), LONG_STEP);
