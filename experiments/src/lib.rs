@@ -40,14 +40,13 @@ pub struct RunResult {
     /// The most thread CPU time one step used (`None` without a thread CPU clock): the
     /// longest pause less the time its thread was descheduled.
     pub step_cpu_max: Option<Duration>,
-    /// Steps of at least [`LONG_STEP`] by the wall clock, and by the thread's CPU clock.
-    pub long_steps: usize,
+    /// Steps of at least [`LONG_STEP`] by the thread's CPU clock.
     pub long_cpu_steps: usize,
     /// Long steps during which the guest kernel counted a page fault or a context switch.
     pub long_kernel_steps: usize,
     /// The sum of every step's wall time: the run's exposure to the machine's stalls.
     pub pause_total: Duration,
-    /// When each long step began and ended.
+    /// When each step of at least [`LONG_STEP`] by the wall clock began and ended.
     pub long_step_spans: Vec<(Instant, Instant)>,
 }
 
@@ -73,21 +72,20 @@ pub fn run(config: Config, source: &str, gctrace: u8) -> RunResult {
     let pauses = gclox_gc::mmu::Pauses::from_steps(runtime.step_log(), runtime.uptime());
     let steps = runtime.step_log();
     let step_cpu_max = steps.iter().filter_map(|s| s.cpu).max();
-    let long_steps = steps
+    let long: Vec<_> = steps
         .iter()
         .filter(|s| s.end - s.start >= LONG_STEP)
-        .count();
+        .collect();
     let long_cpu_steps = steps.iter().filter(|s| s.cpu >= Some(LONG_STEP)).count();
-    let long_kernel_steps = steps
+    let long_kernel_steps = long
         .iter()
-        .filter(|s| s.end - s.start >= LONG_STEP && s.kernel.is_some_and(|k| k.any()))
+        .filter(|s| s.kernel.is_some_and(|k| k.any()))
         .count();
     let pause_total = steps.iter().map(|s| s.end - s.start).sum();
     // The heap's clock origin: step times count from it.
     let origin = Instant::now() - runtime.uptime();
-    let long_step_spans = steps
+    let long_step_spans = long
         .iter()
-        .filter(|s| s.end - s.start >= LONG_STEP)
         .map(|s| (origin + s.start, origin + s.end))
         .collect();
     drop(runtime);
@@ -101,7 +99,6 @@ pub fn run(config: Config, source: &str, gctrace: u8) -> RunResult {
         output: out.text(),
         pauses,
         step_cpu_max,
-        long_steps,
         long_cpu_steps,
         long_kernel_steps,
         pause_total,

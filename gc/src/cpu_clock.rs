@@ -53,6 +53,32 @@ impl KernelEvents {
     }
 }
 
+/// The thread's CPU clock and kernel events at one moment, each `None` where the platform
+/// lacks it; [`ThreadUsage::since`] turns two readings into what happened between them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ThreadUsage {
+    pub cpu: Option<Duration>,
+    pub kernel: Option<KernelEvents>,
+}
+
+impl ThreadUsage {
+    /// Both readings for the calling thread now (two system calls).
+    pub fn now() -> ThreadUsage {
+        ThreadUsage {
+            kernel: kernel_events(),
+            cpu: thread_cpu_time(),
+        }
+    }
+
+    /// The CPU time and events between an `earlier` reading and this one.
+    pub fn since(self, earlier: ThreadUsage) -> ThreadUsage {
+        ThreadUsage {
+            cpu: self.cpu.zip(earlier.cpu).map(|(b, a)| b.saturating_sub(a)),
+            kernel: self.kernel.zip(earlier.kernel).map(|(b, a)| b.since(a)),
+        }
+    }
+}
+
 /// The calling thread's kernel events so far (`getrusage(RUSAGE_THREAD)`); `None` where the
 /// platform does not count them per thread. A system call, like the CPU clock.
 pub fn kernel_events() -> Option<KernelEvents> {

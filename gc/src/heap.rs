@@ -32,7 +32,7 @@ use gc_arena::{
 };
 
 use crate::accounting::{Accounting, FreeScope, Retained};
-use crate::cpu_clock::{self, KernelEvents};
+use crate::cpu_clock::ThreadUsage;
 use crate::cycle::{CycleRecord, GcTotals, StepKind, StepRecord};
 use crate::memstats::{MemStats, PauseLog, SharedStats};
 use crate::monitor::{self, Monitor, Publisher, Snapshot};
@@ -134,8 +134,7 @@ where
     collector_since_limiter: Duration,
     /// The thread's CPU clock and kernel events when the running step began (read only while
     /// a step log is kept).
-    step_cpu_began: Option<Duration>,
-    step_events_began: Option<KernelEvents>,
+    step_usage_began: Option<ThreadUsage>,
     reporters: Reporters,
     /// Reads how much memory the process holds on this heap's behalf (see
     /// [`Heap::set_memory_probe`]), and what it read beyond the accounted heap and roots.
@@ -190,8 +189,7 @@ where
             gc_cpu_no_sweep: Duration::ZERO,
             limiter_at: now,
             collector_since_limiter: Duration::ZERO,
-            step_cpu_began: None,
-            step_events_began: None,
+            step_usage_began: None,
             reporters: Reporters::default(),
             memory_probe: None,
             heap_overhead: 1.0,
@@ -730,11 +728,10 @@ where
     }
 
     /// Starts timing a step: the wall clock, and, while a step log is kept, the thread's CPU
-    /// clock, read first so that the wall-clock bracket leaves its system call out.
+    /// clock and kernel events, read first so that the wall-clock bracket leaves their system
+    /// calls out.
     fn step_clock(&mut self) -> Instant {
-        let logged = self.reporters.step_log.is_some();
-        self.step_events_began = logged.then(cpu_clock::kernel_events).flatten();
-        self.step_cpu_began = logged.then(cpu_clock::thread_cpu_time).flatten();
+        self.step_usage_began = self.reporters.step_log.is_some().then(ThreadUsage::now);
         Instant::now()
     }
 
@@ -750,14 +747,11 @@ where
     ) {
         let now = Instant::now();
         let took = now - began;
-        let cpu = self
-            .step_cpu_began
+        let usage = self
+            .step_usage_began
             .take()
-            .and_then(|b| Some(cpu_clock::thread_cpu_time()?.saturating_sub(b)));
-        let kernel = self
-            .step_events_began
-            .take()
-            .and_then(|b| Some(cpu_clock::kernel_events()?.since(b)));
+            .map(|began| ThreadUsage::now().since(began))
+            .unwrap_or_default();
         // A sweep step is all sweeping; a step that also marked says how much of it was.
         let sweep_part = match kind {
             StepKind::Sweep => took,
@@ -797,8 +791,8 @@ where
             whole,
             cycle: cycle.number,
             work,
-            cpu,
-            kernel,
+            cpu: usage.cpu,
+            kernel: usage.kernel,
             heap_live: self.accounting.live_bytes(),
             live_objects: self.accounting.live_objects(),
             goal: self.pacer.goal(),

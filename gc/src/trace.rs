@@ -631,22 +631,25 @@ fn is_plain(s: &str) -> bool {
 /// `every_static_name_is_plain` checks. Names made at run time go through [`write_string`].
 fn write_static(out: &mut Vec<u8>, s: &'static str) {
     debug_assert!(is_plain(s), "trace names are plain ASCII: {s:?}");
-    out.push(b'"');
-    out.extend_from_slice(s.as_bytes());
-    out.push(b'"');
+    write_quoted(out, s);
 }
 
 /// A JSON string literal: copied as it is when nothing in it needs escaping, through
 /// serde_json's escaper otherwise.
 fn write_string(out: &mut Vec<u8>, s: &str) {
     if is_plain(s) {
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
+        write_quoted(out, s);
     } else {
         // Writing into a Vec cannot fail.
         let _ = serde_json::to_writer(&mut *out, s);
     }
+}
+
+/// `s` between quotes, as it is: only for a string [`is_plain`] accepts.
+fn write_quoted(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
 }
 
 #[cfg(test)]

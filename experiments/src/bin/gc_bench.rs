@@ -113,7 +113,7 @@ fn overlap(rounds: usize) {
         println!(
             "| {round} | {:.2} | {} | {} | {:.1} | {} | {steal} |",
             r.wall.as_secs_f64(),
-            r.long_steps,
+            r.long_step_spans.len(),
             stalls::overlapping(&r.long_step_spans, &seen),
             stalls::overlapping_by_chance(&r.long_step_spans, &seen, r.wall),
             seen.len(),
@@ -238,7 +238,7 @@ fn pauses(only: &[String]) {
                 m.pause_p50_ns as f64 / 1e6,
                 m.pause_p99_ns as f64 / 1e6,
                 m.pause_max_ns as f64 / 1e6,
-                r.long_steps,
+                r.long_step_spans.len(),
                 r.long_cpu_steps,
                 r.long_kernel_steps,
                 control.expected_in(r.pause_total),
