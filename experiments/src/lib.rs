@@ -50,6 +50,15 @@ pub struct RunResult {
     pub long_step_spans: Vec<(Instant, Instant)>,
 }
 
+/// Returns freed memory to the OS as the `gclox` CLI does without `--memlimit`: on a scavenger
+/// thread, never inside a collector step (`gclox_runtime::scavenger`). Every tool that runs
+/// scripts in its own process calls this first, so the pauses it measures are the CLI's.
+pub fn scavenge_as_cli() {
+    if let Err(err) = gclox_runtime::scavenger::purge_in_background() {
+        eprintln!("cannot start the scavenger thread ({err}): sweeps will purge, unlike the CLI");
+    }
+}
+
 /// The pause bound the collector aims for: a step this long or longer is a long step.
 pub const LONG_STEP: Duration = Duration::from_micros(500);
 

@@ -29,6 +29,7 @@ macro_rules! say_part {
 
 use deadline::Deadlines;
 use flags::Cli;
+use gclox_runtime::scavenger;
 use signals::SignalWatch;
 use stdout_watch::StdoutWatch;
 
@@ -37,7 +38,6 @@ mod deadline;
 mod flags;
 mod repl;
 mod report_cmd;
-mod scavenger;
 mod signals;
 mod stdout_watch;
 
@@ -73,6 +73,14 @@ fn main() -> ExitCode {
             return ExitCode::from(flags::help_or_usage(&err, &flags::usage_error(&err)));
         }
     };
+    // Before the script allocates: a purge mimalloc scheduled under its own delay would still
+    // run inside a `free` when that delay ends.
+    if cli.memlimit.is_some() {
+        scavenger::purge_eagerly();
+    } else if scavenger::purge_in_background().is_err() {
+        // mimalloc's own policy stays: the run is correct, its sweeps may purge.
+        say!("gclox: cannot start the scavenger thread; freed memory is returned from sweeps");
+    }
 
     if cli.memprofile.is_some() && cli.memprofilerate == 0 {
         say!(
@@ -95,7 +103,6 @@ fn new_runtime(cli: &Cli, out: Box<dyn Write>) -> Runtime {
     let config: Config = cli.config();
     let mut runtime = Runtime::new(config, out);
     if cli.memlimit.is_some() {
-        scavenger::purge_eagerly();
         runtime.set_memory_probe(gclox_runtime::rss::resident_probe());
     }
     runtime.set_gctrace(cli.gctrace, cli.gcpacertrace, Box::new(std::io::stderr()));

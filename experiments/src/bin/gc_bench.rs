@@ -57,6 +57,7 @@ enum What {
 }
 
 fn main() {
+    gclox_experiments::scavenge_as_cli();
     let args = Args::parse();
     let all = args.what == What::All;
     if all || args.what == What::Precision {

@@ -126,6 +126,7 @@ fn mib(bytes: u64) -> f64 {
 }
 
 fn main() {
+    gclox_experiments::scavenge_as_cli();
     let leak = run("leaking registry", "leak_registry.lox", 64 * 1024);
     let fixed = run("fixed registry", "leak_registry_fixed.lox", 64 * 1024);
 

@@ -16,6 +16,7 @@ use gclox_runtime::{sink::Captured, Config, Runtime};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    gclox_experiments::scavenge_as_cli();
     let args: Vec<String> = std::env::args().collect();
     let [_, name, out, rest @ ..] = args.as_slice() else {
         eprintln!("usage: step_trace WORKLOAD.lox OUT.json [--stw]");

@@ -116,6 +116,7 @@ struct PlotArgs {
 }
 
 fn main() {
+    gclox_experiments::scavenge_as_cli();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
