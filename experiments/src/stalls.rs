@@ -50,11 +50,42 @@ impl StallProbe {
 /// Reads the clock in a loop for `duration`; every gap of `threshold` or more between two
 /// reads is a stall.
 pub fn probe(duration: Duration, threshold: Duration) -> StallProbe {
+    probe_with(duration, threshold, || {})
+}
+
+/// Like [`probe`], but between two clock reads the thread reads and writes `words` randomly
+/// chosen words of a buffer of `buffer_bytes` (about a microsecond's work for 64 words):
+/// memory touched as a collector step touches it. A stall this probe sees and the clock-only
+/// one does not is one that only a thread touching memory meets — in the guest's kernel
+/// (page faults) or, if the thread's CPU clock ran through it, beneath the guest.
+pub fn probe_touching(
+    duration: Duration,
+    threshold: Duration,
+    buffer_bytes: usize,
+    words: usize,
+) -> StallProbe {
+    let mut buffer = vec![1u64; (buffer_bytes / 8).max(1)];
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    probe_with(duration, threshold, move || {
+        for _ in 0..words {
+            // xorshift64: a cheap, well-spread index, so each touch is likely a cache miss.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let i = (x % buffer.len() as u64) as usize;
+            buffer[i] = buffer[i].wrapping_add(x);
+        }
+        std::hint::black_box(&buffer);
+    })
+}
+
+fn probe_with(duration: Duration, threshold: Duration, mut work: impl FnMut()) -> StallProbe {
     let began = Instant::now();
     let mut seen = StallProbe::default();
     let mut last = began;
     let mut last_cpu = thread_cpu_time();
     loop {
+        work();
         let now = Instant::now();
         let cpu = thread_cpu_time();
         let gap = now - last;
@@ -259,6 +290,23 @@ mod tests {
         assert!(stalls
             .iter()
             .all(|s| s.ended - s.began >= Duration::from_millis(1)));
+    }
+
+    #[test]
+    fn a_touching_probe_runs_for_its_duration_and_counts_a_stall_of_its_own_making() {
+        // With a threshold below the time one round of touches takes, every round is a stall:
+        // the probe counts the gap around its work, not only the clock reads.
+        let seen = probe_touching(Duration::from_millis(50), Duration::ZERO, 1 << 20, 64);
+        assert!(seen.spun >= Duration::from_millis(50));
+        assert!(seen.stalls > 0, "{seen:?}");
+        assert!(seen.longest <= seen.spun);
+        let quiet = probe_touching(
+            Duration::from_millis(50),
+            Duration::from_secs(10),
+            1 << 20,
+            64,
+        );
+        assert_eq!(quiet.stalls, 0, "no 10 s gap fits in 50 ms: {quiet:?}");
     }
 
     #[test]

@@ -15,6 +15,9 @@
 //! - `overlap`: binary_trees_17 `--rounds` times with a stall probe running on the other CPU
 //!   (`stalls::Beside`): how many long steps coincide with a stall of the other vCPU, against
 //!   how many would by chance.
+//! - `stalls`: the machine alone, `--rounds` times: a thread that only reads the clock against
+//!   one that touches memory between reads (`stalls::probe_touching`), stalls per second and
+//!   how many of them the thread's CPU clock ran through.
 
 use clap::{Parser, ValueEnum};
 use std::time::Duration;
@@ -54,6 +57,7 @@ enum What {
     Overhead,
     Mmu,
     Overlap,
+    Stalls,
 }
 
 fn main() {
@@ -76,12 +80,53 @@ fn main() {
         mmu(&args.svg_dir, args.rounds, &args.depths);
     }
     // Not part of `all`: it takes both CPUs.
+    if args.what == What::Stalls {
+        stalls_compared(args.rounds);
+    }
     if args.what == What::Overlap {
         overlap(args.rounds);
     }
 }
 
 /// binary_trees_17, default settings, with a stall probe on the other CPU throughout.
+/// Buffer the touching probe walks: about binary_trees_17's peak heap.
+const TOUCHED_BYTES: usize = 128 << 20;
+/// Words the touching probe reads and writes between two clock reads.
+const TOUCHED_WORDS: usize = 64;
+/// Seconds each probe runs per round.
+const STALL_PROBE_SECS: u64 = 5;
+
+/// The clock-only probe against one that touches memory as a step does, alternating: whether
+/// the machine stalls threads that touch memory more, and whether their CPU clock runs on.
+fn stalls_compared(rounds: usize) {
+    println!("### Stalls of a thread that only reads the clock and of one that touches memory\n");
+    println!("Alternating probes of {STALL_PROBE_SECS} s on this machine, nothing else of ours running: `clock` reads the clock in a loop; `touch` reads and writes {TOUCHED_WORDS} random words of a {} MiB buffer between two reads (`stalls::probe_touching`). A stall is a gap of {} ms or more; \"on CPU\" counts those the thread's CPU clock ran through (at least 80 % of the gap).\n", TOUCHED_BYTES >> 20, LONG_STEP.as_secs_f64() * 1e3);
+    println!("| round | probe | stalls/s | on CPU/s | longest ms | host steal (ticks of 10 ms) |");
+    println!("|---|---|---|---|---|---|");
+    let duration = Duration::from_secs(STALL_PROBE_SECS);
+    for round in 1..=rounds.max(1) {
+        for touch in [false, true] {
+            let steal = stalls::host_steal_ticks();
+            let seen = if touch {
+                stalls::probe_touching(duration, LONG_STEP, TOUCHED_BYTES, TOUCHED_WORDS)
+            } else {
+                stalls::probe(duration, LONG_STEP)
+            };
+            let steal = stalls::host_steal_ticks()
+                .zip(steal)
+                .map_or("n/a".to_string(), |(b, a)| (b - a).to_string());
+            println!(
+                "| {round} | {} | {:.2} | {:.2} | {:.2} | {steal} |",
+                if touch { "touch" } else { "clock" },
+                seen.rate(),
+                seen.on_cpu as f64 / seen.spun.as_secs_f64(),
+                seen.longest.as_secs_f64() * 1e3,
+            );
+        }
+    }
+    println!();
+}
+
 fn overlap(rounds: usize) {
     let source = workload("binary_trees_17.lox", &[]);
     let cpus = stalls::allowed_cpus();
@@ -205,7 +250,7 @@ fn steady_live(cycles: &[gclox_gc::CycleRecord]) -> u64 {
 fn pauses(only: &[String]) {
     let long_ms = LONG_STEP.as_secs_f64() * 1e3;
     println!("### Step pauses (default settings, one run each)\n");
-    println!("Pauses are wall time, as Go's; \"max CPU ms\" is the most CPU time the thread used in one step. \"long\" counts steps of {long_ms} ms or more (by the wall clock / by the thread's CPU clock / of the first, those in which the guest kernel counted a page fault or a context switch for the thread: a long step with none and its CPU clock running was slowed neither by paging nor by preemption). The control: just before each workload a thread that only reads the clock ran for {PROBE_SECS} s (`experiments/src/stalls.rs`); \"machine stalls/s\" is how often it lost {long_ms} ms or more (of them, how many the thread's CPU clock counted as running), \"longest stall\" its longest gap, and \"expected\" is that rate times the run's total step time: how many long steps the machine alone accounts for.\n");
+    println!("Pauses are wall time, as Go's; \"max CPU ms\" is the most CPU time the thread used in one step. \"long\" counts steps of {long_ms} ms or more (by the wall clock / by the thread's CPU clock / of the first, those in which the guest kernel counted a page fault or a context switch for the thread: a long step with none and its CPU clock running was slowed neither by paging nor by preemption). The control: just before each workload a thread that reads and writes {TOUCHED_WORDS} random words of a {} MiB buffer between two clock reads, as a step touches the heap, ran for {PROBE_SECS} s (`stalls::probe_touching`); \"machine stalls/s\" is how often it lost {long_ms} ms or more (of them, how many the thread's CPU clock counted as running), \"longest stall\" its longest gap, and \"expected\" is that rate times the run's total step time: how many long steps the machine alone accounts for.\n", TOUCHED_BYTES >> 20);
     println!("| workload | mode | steps | p50 ms | p99 ms | max ms | max CPU ms | long (wall / CPU / fault or switch) | expected | machine stalls/s (on CPU) | longest stall ms | MMU 1 ms | MMU 10 ms | MMU 100 ms | cycles |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("workloads");
@@ -221,7 +266,12 @@ fn pauses(only: &[String]) {
     }
     for w in &workloads {
         let source = w.program();
-        let control = stalls::probe(Duration::from_secs(PROBE_SECS), LONG_STEP);
+        let control = stalls::probe_touching(
+            Duration::from_secs(PROBE_SECS),
+            LONG_STEP,
+            TOUCHED_BYTES,
+            TOUCHED_WORDS,
+        );
         let on_cpu_rate = control.on_cpu as f64 / control.spun.as_secs_f64();
         for mode in [GcMode::Incremental, GcMode::StopTheWorld] {
             let mut config = Config::default();
