@@ -15,6 +15,16 @@ machine lacks (clox and the book's benchmarks, Go) is skipped with a line saying
 table keeps its old stamp. Timings depend on the machine: the stamp records the load average
 before the section and the host's steal time during it (`/proc/stat`), so a reader can tell a
 quiet run from a busy one.
+
+On a shared host, tables whose figures the host's load decides (pauses, MMU, wall-time
+ratios) are worth writing only from a quiet run:
+
+    python3 experiments/regenerate.py --only collector --quiet-ticks 3 --max-steal 20 --retries 5
+
+waits before each section until the host's steal over 15 s is at most 3 ticks (up to
+--patience seconds), and writes a section's tables only if its run had at most 20 ticks of
+steal; a run over that is discarded — files it rewrote beside its tables are restored from git —
+and retried up to 5 times.
 """
 import argparse
 import math
@@ -334,6 +344,26 @@ def steal_ticks():
         return int(f.readline().split()[8])
 
 
+def changed_files():
+    """Tracked files that differ from the commit."""
+    return set(sh("git diff --name-only HEAD").split())
+
+
+def wait_until_quiet(max_ticks, window, patience):
+    """Waits until the host's steal over `window` seconds is at most `max_ticks`; False if
+    `patience` seconds pass first."""
+    deadline = time.time() + patience
+    while True:
+        before = steal_ticks()
+        time.sleep(window)
+        ticks = steal_ticks() - before
+        if ticks <= max_ticks:
+            return True
+        if time.time() >= deadline:
+            return False
+        print(f"regenerate: host steal {ticks} ticks in {window:.0f} s; waiting", file=sys.stderr)
+
+
 def tree_state():
     """The commit, and whether tracked files differed from it before anything was regenerated
     (the sections themselves rewrite tracked files: CSVs, plots, reports)."""
@@ -398,6 +428,14 @@ def main():
     ap.add_argument("--clox", help="a clox binary (the book's `make clox`)")
     ap.add_argument("--book", help="a checkout of munificent/craftinginterpreters (its test/benchmark)")
     ap.add_argument("--no-build", action="store_true", help="use target/release as it is")
+    ap.add_argument("--quiet-ticks", type=int,
+                    help="before each section, wait until the host's steal over 15 s is at most this many ticks")
+    ap.add_argument("--patience", type=float, default=3600,
+                    help="seconds --quiet-ticks waits before giving a section up (default 3600)")
+    ap.add_argument("--max-steal", type=int,
+                    help="write a section's tables only if its run had at most this many ticks of steal")
+    ap.add_argument("--retries", type=int, default=0,
+                    help="runs to try again after one over --max-steal (default 0)")
     args = ap.parse_args()
     all_sections = sections(args)
     if args.list:
@@ -423,14 +461,29 @@ def main():
         if why:
             print(f"regenerate: skipping {section.name}: {why}", file=sys.stderr)
             continue
-        print(f"regenerate: {section.name} ...", file=sys.stderr)
-        started = (time.time(), os.getloadavg())
-        steal_before = steal_ticks()
-        ok = (0, 1) if "tools/ratio.py" in " ".join(section.commands) else (0,)
-        out = "".join(sh(c, ok=ok) for c in section.commands)
-        header = stamp(section, started, steal_ticks() - steal_before)
-        for block, render in section.blocks.items():
-            replace_block(section.document, block, header + render(out))
+        for attempt in range(1 + max(args.retries, 0)):
+            if args.quiet_ticks is not None and not wait_until_quiet(args.quiet_ticks, 15, args.patience):
+                print(f"regenerate: skipping {section.name}: the host was not quiet for {args.patience:.0f} s",
+                      file=sys.stderr)
+                break
+            print(f"regenerate: {section.name} ...", file=sys.stderr)
+            changed_before = changed_files()
+            started = (time.time(), os.getloadavg())
+            steal_before = steal_ticks()
+            ok = (0, 1) if "tools/ratio.py" in " ".join(section.commands) else (0,)
+            out = "".join(sh(c, ok=ok) for c in section.commands)
+            steal = steal_ticks() - steal_before
+            if args.max_steal is not None and steal > args.max_steal:
+                rewritten = sorted(changed_files() - changed_before)
+                if rewritten:
+                    sh("git checkout HEAD -- " + " ".join(rewritten))
+                print(f"regenerate: {section.name}: {steal} ticks of host steal during the run, over "
+                      f"--max-steal {args.max_steal}: discarded (attempt {attempt + 1})", file=sys.stderr)
+                continue
+            header = stamp(section, started, steal)
+            for block, render in section.blocks.items():
+                replace_block(section.document, block, header + render(out))
+            break
 
 
 if __name__ == "__main__":
