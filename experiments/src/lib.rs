@@ -54,7 +54,7 @@ pub struct RunResult {
 /// thread, never inside a collector step (`gclox_runtime::scavenger`). Every tool that runs
 /// scripts in its own process calls this first, so the pauses it measures are the CLI's.
 pub fn scavenge_as_cli() {
-    if let Err(err) = gclox_runtime::scavenger::purge_in_background() {
+    if let Err(err) = gclox_runtime::scavenger::start(false) {
         eprintln!("cannot start the scavenger thread ({err}): sweeps will purge, unlike the CLI");
     }
 }

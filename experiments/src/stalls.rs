@@ -175,6 +175,14 @@ pub fn host_steal_ticks() -> Option<u64> {
         .ok()
 }
 
+/// The host's steal since an earlier [`host_steal_ticks`] reading, for a table cell ("n/a"
+/// where the kernel does not report it).
+pub fn steal_since(before: Option<u64>) -> String {
+    host_steal_ticks()
+        .zip(before)
+        .map_or("n/a".to_string(), |(now, then)| (now - then).to_string())
+}
+
 /// The CPUs this process may run on (its affinity mask), in order.
 pub fn allowed_cpus() -> Vec<usize> {
     let Ok(set) = sched_getaffinity(Pid::from_raw(0)) else {

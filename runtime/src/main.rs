@@ -75,10 +75,7 @@ fn main() -> ExitCode {
     };
     // Before the script allocates: a purge mimalloc scheduled under its own delay would still
     // run inside a `free` when that delay ends.
-    if cli.memlimit.is_some() {
-        scavenger::purge_eagerly();
-    } else if scavenger::purge_in_background().is_err() {
-        // mimalloc's own policy stays: the run is correct, its sweeps may purge.
+    if scavenger::start(cli.memlimit.is_some()).is_err() {
         say!("gclox: cannot start the scavenger thread; freed memory is returned from sweeps");
     }
 

@@ -38,6 +38,18 @@ const NEVER_MS: std::os::raw::c_long = 1_000_000_000;
 /// checks the index against the option's default.
 const MI_OPTION_PURGE_DELAY: mi_option_t = 15;
 
+/// The CLI's policy, in one place: under a memory limit purge at once, otherwise on the
+/// scavenger thread. Call it before the program allocates much. On an error (the thread could
+/// not start) mimalloc's own policy stays: runs stay correct, and sweeps may purge.
+pub fn start(memlimit: bool) -> std::io::Result<()> {
+    if memlimit {
+        purge_eagerly();
+        Ok(())
+    } else {
+        purge_in_background()
+    }
+}
+
 /// Makes mimalloc return freed pages to the OS immediately.
 pub fn purge_eagerly() {
     set_purge_delay(0);
@@ -78,10 +90,11 @@ pub fn purge_in_background() -> std::io::Result<()> {
 /// Sets mimalloc's purge delay, milliseconds.
 fn set_purge_delay(ms: std::os::raw::c_long) {
     #[allow(unsafe_code)]
-    // SAFETY: `mi_option_set` only stores an integer in mimalloc's option table (an atomic),
-    // valid at any time from any thread; the index is mimalloc's purge delay (checked by
-    // `tests/scavenger.rs`), and every value is documented ("0 for immediate purging", a
-    // positive delay, -1 never).
+    // SAFETY: `mi_option_set` stores one `long` in mimalloc's option table, which mimalloc
+    // lets a program set at any time (its options are read without locks, word-sized); the
+    // index is mimalloc's purge delay (checked by `tests/scavenger.rs`), and every value is
+    // documented ("0 for immediate purging", a positive delay, -1 never). gclox sets it before
+    // its scavenger thread starts.
     unsafe {
         mi_option_set(MI_OPTION_PURGE_DELAY, ms)
     };
@@ -90,7 +103,7 @@ fn set_purge_delay(ms: std::os::raw::c_long) {
 /// mimalloc's purge delay now, milliseconds (the tests read it).
 pub fn purge_delay_ms() -> i64 {
     #[allow(unsafe_code)]
-    // SAFETY: `mi_option_get` reads an integer from mimalloc's option table, valid at any time.
+    // SAFETY: `mi_option_get` reads one `long` from mimalloc's option table, valid at any time.
     let value = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
     // A C `long`: i64 here, i32 on some targets, so the conversion is not always a no-op.
     #[allow(clippy::useless_conversion)]

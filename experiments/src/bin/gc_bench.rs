@@ -88,7 +88,6 @@ fn main() {
     }
 }
 
-/// binary_trees_17, default settings, with a stall probe on the other CPU throughout.
 /// Buffer the touching probe walks: about binary_trees_17's peak heap.
 const TOUCHED_BYTES: usize = 128 << 20;
 /// Words the touching probe reads and writes between two clock reads.
@@ -112,9 +111,7 @@ fn stalls_compared(rounds: usize) {
             } else {
                 stalls::probe(duration, LONG_STEP)
             };
-            let steal = stalls::host_steal_ticks()
-                .zip(steal)
-                .map_or("n/a".to_string(), |(b, a)| (b - a).to_string());
+            let steal = stalls::steal_since(steal);
             println!(
                 "| {round} | {} | {:.2} | {:.2} | {:.2} | {steal} |",
                 if touch { "touch" } else { "clock" },
@@ -127,6 +124,7 @@ fn stalls_compared(rounds: usize) {
     println!();
 }
 
+/// binary_trees_17, default settings, with a stall probe on the other CPU throughout.
 fn overlap(rounds: usize) {
     let source = workload("binary_trees_17.lox", &[]);
     let cpus = stalls::allowed_cpus();
@@ -153,9 +151,7 @@ fn overlap(rounds: usize) {
         };
         let r = run(Config::default(), &source, 0);
         let seen = probe.stop();
-        let steal = stalls::host_steal_ticks()
-            .zip(steal)
-            .map_or("n/a".to_string(), |(b, a)| (b - a).to_string());
+        let steal = stalls::steal_since(steal);
         println!(
             "| {round} | {:.2} | {} | {} | {:.1} | {} | {steal} |",
             r.wall.as_secs_f64(),
