@@ -264,11 +264,14 @@ def telemetry_overheads(_out):
 
 
 class Section:
-    def __init__(self, name, document, commands, blocks, needs=(), about=""):
+    def __init__(self, name, document, commands, blocks, needs=(), about="", outputs=()):
         self.name, self.document, self.commands = name, document, commands
         self.blocks = blocks  # block name -> function(stdout of the commands) -> Markdown
         self.needs = needs  # "clox", "go"
         self.about = about
+        # Files and folders the commands write beside the tables: all a discarded run may
+        # restore (a file someone edits meanwhile elsewhere in the tree is left alone).
+        self.outputs = outputs
 
 
 def sections(args):
@@ -279,7 +282,8 @@ def sections(args):
         Section("gogc-sweep", "RESULTS.md",
                 [f"{RELEASE}/sweep run --workloads steady_churn,binary_trees,trees,graph_churn "
                  "--budgets 2048 --threads 1 --no-histograms --out experiments/results/sweep --force"],
-                {"gogc-sweep": sweep_table}, about="gogc 50-400 x both modes, CSVs and plots"),
+                {"gogc-sweep": sweep_table}, about="gogc 50-400 x both modes, CSVs and plots",
+                outputs=("experiments/results/sweep/",)),
         Section("leak-study", "RESULTS.md",
                 [f"{RELEASE}/leak_study > {LEAK_REPORT}",
                  f"cd experiments/leak-study/go && {RELEASE}/gclox report --compare leaking.log "
@@ -287,13 +291,19 @@ def sections(args):
                 {"leak-study": leak_table(None),
                  "leak-study-report": leak_table("## The run report's before/after figures"),
                  "leak-study-go": leak_table("## The Go programs, from their gctrace logs")},
-                about="the leaking registry and its fix, REPORT.md and both pages"),
+                about="the leaking registry and its fix, REPORT.md and both pages",
+                outputs=("experiments/leak-study/",)),
         Section("mmu", "RESULTS.md", [f"{gcb} mmu --rounds 3"], {"mmu": stdout},
-                about="MMU of binary_trees at depths 14 and 17, both modes, and the SVGs"),
+                about="MMU of binary_trees at depths 14 and 17, both modes, and the SVGs",
+                outputs=("experiments/results/mmu/",)),
         Section("report", "RESULTS.md", [], {"report": report_cost},
-                about="the run report of a 10 s run: its size, cost and the committed page"),
+                about="the run report of a 10 s run: its size, cost and the committed page",
+                outputs=("experiments/results/report/",)),
         Section("go-pacer", "RESULTS.md", ["python3 experiments/go_pacer_compare.py"],
                 {"go-pacer": stdout}, needs=("go",), about="go119 beside Go 1.19, cycle by cycle"),
+        Section("go-mmu", "RESULTS.md", ["python3 experiments/go_mmu.py --rounds 3"],
+                {"go-mmu": stdout}, needs=("go",),
+                about="MMU of binary_trees_17: gclox beside Go 1.19's execution trace, 1 and 2 Ps"),
         Section("clox-workloads", "RESULTS.md",
                 [f"python3 experiments/compare.py --rounds 3 experiments/workloads "
                  f"{RELEASE}/gclox {clox}"],
@@ -474,7 +484,8 @@ def main():
             out = "".join(sh(c, ok=ok) for c in section.commands)
             steal = steal_ticks() - steal_before
             if args.max_steal is not None and steal > args.max_steal:
-                rewritten = sorted(changed_files() - changed_before)
+                rewritten = sorted(f for f in changed_files() - changed_before
+                                   if f.startswith(section.outputs))
                 if rewritten:
                     sh("git checkout HEAD -- " + " ".join(rewritten))
                 print(f"regenerate: {section.name}: {steal} ticks of host steal during the run, over "
