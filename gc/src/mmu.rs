@@ -490,16 +490,21 @@ mod tests {
         assert_eq!(p.mmu(1000), Some(1.0));
     }
 
-    #[test]
-    fn matches_brute_force_on_random_patterns() {
-        // A small deterministic generator: patterns of up to 12 pauses in a 300 ns run.
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: u64| {
+    /// A small deterministic generator (xorshift): `next(n)` is below `n`.
+    fn below(seed: u64) -> impl FnMut(u64) -> u64 {
+        let mut state = seed;
+        move |n| {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
             state % n
-        };
+        }
+    }
+
+    #[test]
+    fn matches_brute_force_on_random_patterns() {
+        // Patterns of up to 12 pauses in a 300 ns run.
+        let mut next = below(0x2545_f491_4f6c_dd1d);
         for _ in 0..200 {
             let run = 300;
             let spans: Vec<(u64, u64)> = (0..next(12))
@@ -523,13 +528,7 @@ mod tests {
 
     #[test]
     fn online_matches_the_batch_computation() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
+        let mut next = below(0x9e37_79b9_7f4a_7c15);
         let windows = [1, 3, 10, 25, 60, 200];
         for _ in 0..300 {
             // Sorted, disjoint pauses with gaps, in a run that may end well after the last.
@@ -564,13 +563,7 @@ mod tests {
     fn the_pruned_search_finds_what_visiting_every_candidate_finds() {
         // Bursts of pauses of random length and spacing, with quiet stretches: thousands of
         // pauses, so long windows have few blocks against them.
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
+        let mut next = below(0x9e37_79b9_7f4a_7c15);
         for _ in 0..20 {
             let mut spans = Vec::new();
             let mut t = 0;
