@@ -73,7 +73,8 @@ pub fn run(config: Config, source: &str, gctrace: u8) -> RunResult {
     let cycles = Rc::new(RefCell::new(Vec::new()));
     let sink = cycles.clone();
     runtime.on_cycle(move |c| sink.borrow_mut().push(c.clone()));
-    runtime.record_steps();
+    // The pauses table reports each step's CPU time and kernel events beside its wall time.
+    runtime.record_step_usage();
     let began = Instant::now();
     runtime.run_source(source).expect("workload runs");
     let wall = began.elapsed();

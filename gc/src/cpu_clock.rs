@@ -11,7 +11,7 @@
 //! project's 2-core VM a thread that only read the clock for 20 s lost ≥ 0.4 ms 267 times, 28
 //! of them (up to 4.8 ms) with its CPU clock running (`experiments/src/stalls.rs` measures
 //! this beside `gc-bench pauses`). It costs a system call per read, so the heap reads it only
-//! while it records a step log ([`crate::Heap::record_steps`]).
+//! when asked to record it per step ([`crate::Heap::record_step_usage`]).
 //!
 //! Beside the clock, [`kernel_events`] counts what the guest kernel did to the thread (page
 //! faults, context switches): a long step with neither, and its CPU clock running, was not

@@ -32,12 +32,14 @@ pub struct StepRecord {
     pub kind: StepKind,
     /// The cycle the step belongs to (1-based).
     pub cycle: u64,
-    /// CPU time the thread used during the step ([`crate::cpu_clock`]), `None` where the
-    /// platform has no thread CPU clock. Below `end − start` by the time the thread was
+    /// CPU time the thread used during the step ([`crate::cpu_clock`]), `None` unless asked
+    /// for ([`crate::Heap::record_step_usage`]) or where the platform has no thread CPU
+    /// clock. Below `end − start` by the time the thread was
     /// descheduled; a stall the guest cannot see still counts (see `cpu_clock`).
     pub cpu: Option<Duration>,
     /// Page faults and context switches the guest kernel counted for the thread during the
-    /// step ([`crate::cpu_clock::kernel_events`]), `None` where it does not count them.
+    /// step ([`crate::cpu_clock::kernel_events`]), `None` unless asked for (as `cpu`) or
+    /// where it does not count them.
     pub kernel: Option<KernelEvents>,
 }
 

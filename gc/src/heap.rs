@@ -133,8 +133,10 @@ where
     limiter_at: Instant,
     collector_since_limiter: Duration,
     /// The thread's CPU clock and kernel events when the running step began (read only while
-    /// a step log is kept).
+    /// step usage is recorded).
     step_usage_began: Option<ThreadUsage>,
+    /// Whether step records carry CPU time and kernel events ([`Heap::record_step_usage`]).
+    step_usage: bool,
     reporters: Reporters,
     /// Reads how much memory the process holds on this heap's behalf (see
     /// [`Heap::set_memory_probe`]), and what it read beyond the accounted heap and roots.
@@ -190,6 +192,7 @@ where
             limiter_at: now,
             collector_since_limiter: Duration::ZERO,
             step_usage_began: None,
+            step_usage: false,
             reporters: Reporters::default(),
             memory_probe: None,
             heap_overhead: 1.0,
@@ -390,10 +393,19 @@ where
     }
 
     /// Starts keeping a [`StepRecord`] of every collector step from now on (64 bytes of host
-    /// memory per step), for [`Heap::step_log`]. While it is kept, each step also reads the
-    /// thread's CPU clock (two system calls, outside the step's wall-clock bracket).
+    /// memory per step), for [`Heap::step_log`]: wall-clock times only (`cpu` and `kernel`
+    /// are `None`; see [`Heap::record_step_usage`]).
     pub fn record_steps(&mut self) {
         self.reporters.step_log.get_or_insert_with(Vec::new);
+    }
+
+    /// As [`Heap::record_steps`], and each record also carries the thread's CPU time and
+    /// kernel events during the step. That reads the CPU clock and `getrusage` before and
+    /// after every step — four system calls, outside the step's wall-clock bracket but not
+    /// outside the run: about 1.5 s on a 10 s run of 700 000 steps on a virtual machine.
+    pub fn record_step_usage(&mut self) {
+        self.record_steps();
+        self.step_usage = true;
     }
 
     /// The steps recorded since [`Heap::record_steps`] was called (empty if it was not).
@@ -731,7 +743,7 @@ where
     /// clock and kernel events, read first so that the wall-clock bracket leaves their system
     /// calls out.
     fn step_clock(&mut self) -> Instant {
-        self.step_usage_began = self.reporters.step_log.is_some().then(ThreadUsage::now);
+        self.step_usage_began = self.step_usage.then(ThreadUsage::now);
         Instant::now()
     }
 

@@ -641,9 +641,16 @@ impl Runtime {
         self.heap.phase()
     }
 
-    /// Keeps a record of every collector step from now on (for MMU and the run report).
+    /// Keeps a record of every collector step from now on (for MMU and the run report): wall
+    /// times only ([`gclox_gc::Heap::record_steps`]).
     pub fn record_steps(&mut self) {
         self.heap.record_steps();
+    }
+
+    /// As [`Runtime::record_steps`], with each step's thread CPU time and kernel events, at
+    /// four system calls per step ([`gclox_gc::Heap::record_step_usage`]).
+    pub fn record_step_usage(&mut self) {
+        self.heap.record_step_usage();
     }
 
     /// The collector steps recorded since [`Runtime::record_steps`].

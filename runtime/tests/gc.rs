@@ -335,10 +335,18 @@ fn a_cycles_steps_sum_to_its_record() {
 /// the longest pause to tell collector work from time spent descheduled.
 #[test]
 #[cfg(unix)]
-fn recorded_steps_carry_their_cpu_time() {
+fn recorded_steps_carry_their_cpu_time_when_asked() {
+    // Wall times only: no system calls per step.
+    let mut runtime = Runtime::new(small_heap_config(), Captured::new().writer());
+    runtime.record_steps();
+    runtime.run_source(CHURN).expect("runs");
+    let steps = runtime.step_log();
+    assert!(steps.len() > 100, "{} steps", steps.len());
+    assert!(steps.iter().all(|s| s.cpu.is_none() && s.kernel.is_none()));
+
     let out = Captured::new();
     let mut runtime = Runtime::new(small_heap_config(), out.writer());
-    runtime.record_steps();
+    runtime.record_step_usage();
     runtime.run_source(CHURN).expect("runs");
     let steps = runtime.step_log();
     assert!(steps.len() > 100, "{} steps", steps.len());
