@@ -2,7 +2,7 @@
 """Side by side with Go: heap goals, trigger points and cycle counts of gclox's go119 pacer
 against Go's own pacer, on programs with the same live-heap shape.
 
-    python3 experiments/go_pacer_compare.py [--gclox target/release/gclox] [--go go]
+    python3 experiments/go_pacer_compare.py [--gclox target/release/gclox] [--go go] [--procs 2]
 
 Builds the Go twins in experiments/go-pacer/ (a steady churn over a fixed live list; binary
 trees), runs each with GODEBUG=gctrace=1,gcpacertrace=1 and gclox's Lox programs with
@@ -67,9 +67,9 @@ def run(cmd, env=None):
     return p.stderr
 
 
-def go_run(binary, args, gogc, limit, scale=1.0):
+def go_run(binary, args, gogc, limit, procs, scale=1.0):
     """Go's cycles; `scale` converts its byte figures to gclox's node size."""
-    env = dict(os.environ, GODEBUG="gctrace=1,gcpacertrace=1", GOGC=str(gogc), GOMAXPROCS="2")
+    env = dict(os.environ, GODEBUG="gctrace=1,gcpacertrace=1", GOGC=str(gogc), GOMAXPROCS=str(procs))
     if limit:
         env["GOMEMLIMIT"] = f"{limit}MiB"
     found, n = cycles(run([binary, *args], env))
@@ -101,6 +101,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gclox", default=os.path.join(HERE, "..", "target", "release", "gclox"))
     ap.add_argument("--go", default="go")
+    ap.add_argument("--procs", type=int, default=2,
+                    help="GOMAXPROCS for Go (gclox has one thread; Go's floating garbage depends on "
+                         "how its mark workers share the cores)")
     a = ap.parse_args()
     version = subprocess.run([a.go, "version"], capture_output=True, text=True).stdout.strip()
     with tempfile.TemporaryDirectory() as tmp:
@@ -116,7 +119,7 @@ def main():
         runs = [("churn", g, None) for g in (50, 100, 200, 400)]
         runs += [("churn", 100, 40), ("churn", 400, 40)]
         runs += [("binary_trees", g, None) for g in (50, 100, 200, 400)]
-        print(f"Go: {version}; gclox: {a.gclox} --pacer go119. Cycles compared: the 4th onward,")
+        print(f"Go: {version}, GOMAXPROCS={a.procs}; gclox: {a.gclox} --pacer go119. Cycles compared: the 4th onward,")
         print("paired by number. Difference: |gclox − Go| / Go.\n")
         print("| program | GOGC | GOMEMLIMIT | cycles Go | cycles gclox | goal: median diff | goal: max diff | trigger: median diff | trigger: max diff | cycles within 10 % (goal and trigger) | Go vs Go: cycles, within 10 % |")
         print("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -127,8 +130,8 @@ def main():
             else:
                 go_args, scale = ["14"], LOX_NODE / GO_NODE
                 lox, lox_n = gclox_run(a.gclox, os.path.join(WORKLOADS, "binary_trees.lox"), gogc, limit)
-            go, go_n = go_run(bins[name], go_args, gogc, limit, scale)
-            again, again_n = go_run(bins[name], go_args, gogc, limit, scale)
+            go, go_n = go_run(bins[name], go_args, gogc, limit, a.procs, scale)
+            again, again_n = go_run(bins[name], go_args, gogc, limit, a.procs, scale)
             goal, trig, within, pairs = compare(go, lox)
             _, _, within_go, pairs_go = compare(go, again)
             pct = lambda xs, f: f"{100 * f(xs):.1f} %" if xs else "n/a"
