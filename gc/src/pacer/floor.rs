@@ -16,7 +16,7 @@
 //! # Model
 //!
 //! A token bucket in time, fed by the mutator (the same shape as the CPU limiter,
-//! `limiter.rs`, with the same share ½ but a capacity of 0.2 ms instead of 250 ms: the limiter
+//! `limiter.rs`, with the same share ½ but a capacity of 0.2 ms instead of 150 ms: the limiter
 //! bounds the collector's share of seconds, the floor its share of milliseconds). With `c` the collector time and `m` the mutator time since the last update:
 //!
 //! ```text
@@ -50,7 +50,7 @@
 //! than `u` (a churn at gogc=50: over half the time) keeps its goal and its old MMU, or the
 //! pacer's precision would go (measured with a floor that always held: go119 at gogc=50
 //! peaked at 1.72 × live instead of 1.51). With a memory limit that sets the goal the floor
-//! stands aside too, and only Go's CPU limiter (½, over 250 ms) bounds the collector, as Go
+//! stands aside too, and only Go's CPU limiter (½, over 150 ms) bounds the collector, as Go
 //! puts its memory limit before latency. go119 also plans for the floor: its trigger leaves
 //! the runway marking needs at share `u` by the recent measured cons/mark (`go119.rs`).
 //!

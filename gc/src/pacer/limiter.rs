@@ -11,16 +11,20 @@
 //! The bucket never goes below empty, so time without collection earns no credit for later
 //! (Go: an idle day must not pay for tomorrow's spiral); its capacity is the only leeway.
 //!
-//! Go's capacity is 1 CPU-second per P. gclox uses 250 ms: its runs are seconds long rather
+//! Go's capacity is 1 CPU-second per P. gclox uses 150 ms: its runs are seconds long rather
 //! than days, and a one-second bucket would let a short run spend its whole length over the
-//! limit before the limiter acted; 100 ms (tried first) acted on runs whose collector share
+//! limit before the limiter acted. 100 ms (tried first) acted on runs whose collector share
 //! merely hovered around half — a churn under a 40 MiB limit it could meet — and let their
-//! heap overshoot the limit (peak RSS 1.10× the limit instead of 0.98×).
+//! heap overshoot the limit (peak RSS 1.10× the limit instead of 0.98×). 250 ms (used next)
+//! was a sixth of a 1.5 s run spent over half: once the unlimited churn had become faster, a
+//! 16 MiB limit over its 21 MB live heap ran 2.06× and 2.11× the unlimited time; 150 ms gives
+//! 1.82× and 1.74×, the 40 MiB run still peaking at 0.978× its limit
+//! (`experiments/memlimit_check.py --rounds 3`, two runs each, 2026-12-03).
 
 use std::time::Duration;
 
 /// Bucket capacity: how much collector time beyond the mutator's the limiter tolerates.
-pub const CAPACITY: Duration = Duration::from_millis(250);
+pub const CAPACITY: Duration = Duration::from_millis(150);
 
 #[derive(Debug, Clone, Default)]
 pub struct CpuLimiter {

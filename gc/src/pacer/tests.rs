@@ -247,7 +247,7 @@ fn utilization_floor_stands_aside_when_the_memory_limit_sets_the_goal() {
         p.observe(20 << 20, 0, 1.0);
     }
     // 10 µs of mutator per 100 µs step: the floor holds after a few steps; the CPU limiter
-    // (250 ms of capacity) not yet.
+    // (150 ms of capacity) not yet.
     let held = |p: &mut Pacer| (0..20).filter(|_| p.limit_cpu(us(10), us(100))).count();
     assert!(held(&mut free) > 10);
     assert_eq!(held(&mut limited), 0);
