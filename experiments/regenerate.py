@@ -23,8 +23,8 @@ ratios) are worth writing only from a quiet run:
 
 waits before each section until the host's steal over 15 s is at most 3 ticks (up to
 --patience seconds), and writes a section's tables only if its run had at most 20 ticks of
-steal; a run over that is discarded — files it rewrote beside its tables are restored from git —
-and retried up to 5 times.
+steal; a run over that is discarded — files it rewrote beside its tables are restored from git,
+its output is kept in the temporary directory (the path is printed) — and retried up to 5 times.
 """
 import argparse
 import math
@@ -33,6 +33,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -98,7 +99,6 @@ def callgrind_instructions(args, by_function=False, interpreter=None):
     """Instructions of all threads of one gclox run (or `interpreter`'s) under callgrind; with
     `by_function`, also each function's own instructions (inlined code counted where it was
     inlined)."""
-    import tempfile
     interpreter = interpreter or f"{RELEASE}/gclox"
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "callgrind.out")
@@ -157,7 +157,6 @@ def reduced_programs(args, tmp, names):
 def incremental_ablation(args):
     """Where incremental collection's extra instructions go, against stop-the-world, one change
     at a time, on reduced copies of the book's benchmarks."""
-    import tempfile
     reduce = ["instantiation.lox", "trees.lox", "binary_trees.lox"]
     configs = [("stw", "--gc-mode stw"), ("incremental (default)", ""),
                ("incremental, white allocation", "--gc-alloc-color white"),
@@ -225,7 +224,6 @@ def report_cost(_out):
 def callgrind_nine(args):
     """Instructions of gclox (default and stw) and clox on the nine, reduced: the host-free
     counterpart of the wall-time ratios."""
-    import tempfile
 
     def produce(_out):
         rows = ["| benchmark (reduced) | clox | gclox | gclox ÷ clox | gclox `--gc-mode stw` | stw ÷ clox |",
@@ -488,8 +486,13 @@ def main():
                                    if f.startswith(section.outputs))
                 if rewritten:
                     sh("git checkout HEAD -- " + " ".join(rewritten))
+                # Kept outside the tree: what a noisy run measured is still worth a look.
+                kept = os.path.join(tempfile.gettempdir(), f"regenerate-{section.name}-{attempt + 1}.txt")
+                with open(kept, "w") as f:
+                    f.write(out)
                 print(f"regenerate: {section.name}: {steal} ticks of host steal during the run, over "
-                      f"--max-steal {args.max_steal}: discarded (attempt {attempt + 1})", file=sys.stderr)
+                      f"--max-steal {args.max_steal}: discarded (attempt {attempt + 1}; its output: "
+                      f"{kept})", file=sys.stderr)
                 continue
             header = stamp(section, started, steal)
             for block, render in section.blocks.items():
