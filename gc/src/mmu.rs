@@ -93,9 +93,10 @@ impl Pauses {
             return None;
         }
         // Blocks of `window / BLOCKS_PER_WINDOW`, but no more of them than a quarter of the
-        // pauses (longer blocks, a looser bound); blocks longer than a sixteenth of the window (a bound
-        // looser by an eighth)
-        // prunes too little to pay for itself (measured on 700 000 pauses).
+        // pauses (longer blocks, a looser bound). With blocks longer than a sixteenth of the
+        // window (a bound looser by an eighth) pruning costs more than it saves: on 700 000
+        // pauses a 1.3 ms window at ~9 blocks took 29 ms pruned, 10 ms in full (a throwaway
+        // build, 2026-12-03). `cargo bench -p gclox-benches --bench mmu` times the result.
         let most_blocks = (self.spans.len() as u64 / 4).max(1);
         let block = (window / BLOCKS_PER_WINDOW)
             .max(self.run.div_ceil(most_blocks))
@@ -111,41 +112,23 @@ impl Pauses {
     /// The most pause time in any window of length `window` (`0 < window <= run`): every
     /// candidate window, in two passes over the pauses.
     fn most_paused(&self, window: u64) -> u64 {
-        let (spans, before) = (&self.spans[..], &self.before[..]);
         let last_start = self.run - window;
-        // The two windows flush with the run's ends (candidates clamped to them).
-        let mut worst = self
-            .paused_in(0, window)
-            .max(self.paused_in(last_start, self.run));
-        // `P(t)`, the pause time in [0, t], given `started`: the pauses that start at or
-        // before `t`. All but the last of them count whole; the last may run past `t`.
-        let paused_until = |started: usize, t: u64| match started.checked_sub(1) {
-            Some(last) => before[last] + spans[last].1.min(t) - spans[last].0,
-            None => 0,
-        };
+        let mut worst = self.flush_windows(window);
         // Windows starting at a pause start `s_i`: the pause time before `s_i` is
-        // `before[i]`, and the windows' ends ascend with `i`, so `started` only moves forward.
-        let mut started = 0;
-        for (i, &(s, _)) in spans.iter().enumerate() {
+        // `before[i]`, and the windows' ends ascend with `i`, so one cursor finds the rest.
+        let mut end = Cursor::default();
+        for (i, &(s, _)) in self.spans.iter().enumerate() {
             if s > last_start {
                 break;
             }
-            let end = s + window;
-            while started < spans.len() && spans[started].0 <= end {
-                started += 1;
-            }
-            worst = worst.max(paused_until(started, end) - before[i]);
+            worst = worst.max(end.paused_until(self, s + window) - self.before[i]);
         }
         // Windows ending at a pause end `e_i`: the pause time up to `e_i` is `before[i + 1]`.
-        let mut started = 0;
-        for (i, &(_, e)) in spans.iter().enumerate() {
-            let Some(start) = e.checked_sub(window) else {
-                continue;
-            };
-            while started < spans.len() && spans[started].0 <= start {
-                started += 1;
+        let mut start = Cursor::default();
+        for (i, &(_, e)) in self.spans.iter().enumerate() {
+            if let Some(t) = e.checked_sub(window) {
+                worst = worst.max(self.before[i + 1] - start.paused_until(self, t));
             }
-            worst = worst.max(before[i + 1] - paused_until(started, start));
         }
         worst
     }
@@ -169,10 +152,7 @@ impl Pauses {
         // The block with the largest bound first: its worst window is near the run's, so the
         // scan after it measures few blocks.
         let first = (0..starts_in).max_by_key(|&j| bound(j)).unwrap_or(0);
-        // The two windows flush with the run's ends (candidates clamped to them).
-        let mut worst = self
-            .paused_in(0, window)
-            .max(self.paused_in(last_start, self.run));
+        let mut worst = self.flush_windows(window);
         for j in std::iter::once(first).chain((0..starts_in).filter(|&j| j != first)) {
             if bound(j) <= worst {
                 continue;
@@ -204,17 +184,22 @@ impl Pauses {
         worst
     }
 
-    /// Pause time in `[from, to]`, by binary search (for single queries; passes use a
-    /// [`Cursor`]).
-    fn paused_in(&self, from: u64, to: u64) -> u64 {
-        let until = |t: u64| {
-            let started = self.spans.partition_point(|&(s, _)| s <= t);
-            match started.checked_sub(1) {
-                Some(last) => self.before[last] + self.spans[last].1.min(t) - self.spans[last].0,
-                None => 0,
-            }
-        };
-        until(to) - until(from)
+    /// The pause time of the two windows flush with the run's ends, where the candidates
+    /// that would start before 0 or end after the run are clamped to.
+    fn flush_windows(&self, window: u64) -> u64 {
+        // Single queries: a binary search each (passes use a `Cursor`).
+        let until = |t: u64| self.paused_given(self.spans.partition_point(|&(s, _)| s <= t), t);
+        let last_start = self.run - window;
+        until(window).max(until(self.run) - until(last_start))
+    }
+
+    /// `P(t)`, the pause time in `[0, t]`, given `started`: how many pauses start at or before
+    /// `t`. All but the last of them count whole; the last may run past `t`.
+    fn paused_given(&self, started: usize, t: u64) -> u64 {
+        match started.checked_sub(1) {
+            Some(last) => self.before[last] + self.spans[last].1.min(t) - self.spans[last].0,
+            None => 0,
+        }
     }
 
     /// The MMU curve at `windows` (nanoseconds): `(window, mmu)` for each window the run is
@@ -267,13 +252,7 @@ impl Cursor {
         while self.started < p.spans.len() && p.spans[self.started].0 <= t {
             self.started += 1;
         }
-        if self.started == 0 {
-            return 0;
-        }
-        // Every pause before the last started one counts whole; the last may still be
-        // running at t.
-        let (s, e) = p.spans[self.started - 1];
-        p.before[self.started - 1] + e.min(t) - s
+        p.paused_given(self.started, t)
     }
 
     /// As [`Cursor::paused_until`], for instants far apart: gallops forward (a doubling
