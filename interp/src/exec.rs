@@ -139,6 +139,9 @@ pub(crate) fn stack_trace(vm: &Vm<'_>, at_next_instruction: bool) -> Vec<String>
 /// Frames a stack trace prints at each end of a deep stack.
 pub const TRACE_ENDS: usize = 10;
 
+// Never inlined into its caller: the interpreter loop's registers are decided within this
+// function alone, not with the host's slice loop around it.
+#[inline(never)]
 fn execute<'gc>(
     mc: &'gc Mutation<'gc>,
     vm: &mut Vm<'gc>,
@@ -169,9 +172,9 @@ fn execute<'gc>(
     if stack.len() < room {
         stack.resize(room, Value::NIL);
     }
+    *fuel_left = 0;
     let fuel = Fuel {
         left: fuel,
-        unspent: 0,
         out: fuel_left,
     };
     let result = execute_with(mc, vm, &mut stack, &mut sp, fuel);
@@ -217,17 +220,22 @@ fn update<'gc, T, R>(
     f(value)
 }
 
-/// Gives the stack room for at least `need` slots (by value, so the caller's vector stays in
-/// registers). Grows by a constant step beyond `need`, not by doubling: the room is refilled
-/// from the live top at every slice start, so doubling would refill a deep stack's whole
-/// depth at each slice (the vector's capacity still grows geometrically, so reallocation
-/// stays amortized).
+/// Gives the stack room for at least `need` slots; true if the slice has now spent its
+/// allocation budget. Grows by a constant step beyond `need`,
+/// not by doubling: the room is refilled from the live top at every slice start, so doubling
+/// would refill a deep stack's whole depth at each slice (the vector's capacity still grows
+/// geometrically, so reallocation stays amortized).
 #[cold]
 #[inline(never)]
-fn grow_room(mut stack: Vec<Value<'_>>, need: usize) -> Vec<Value<'_>> {
-    let room = need.max(stack.len() + MIN_STACK_ROOM);
-    stack.resize(room, Value::NIL);
-    stack
+fn grow_room<'gc>(stack: &mut Vec<Value<'gc>>, need: usize, env: &mut Env<'gc>) -> bool {
+    let had = stack.len();
+    stack.resize(need.max(had + MIN_STACK_ROOM), Value::NIL);
+    // The value stack is memory the script makes the runtime hold: its growth spends the
+    // slice's allocation budget, so that the host checks the hard heap limit (which counts
+    // the stack) before much more is added.
+    env.allocator
+        .charge_host_growth((stack.len() - had) * std::mem::size_of::<Value>());
+    env.allocator.over_budget()
 }
 
 /// The smallest room (in slots) the value stack gets.
@@ -239,8 +247,8 @@ pub(crate) const MIN_STACK_ROOM: usize = 256;
 struct Fuel<'a> {
     left: u32,
     /// Fuel set aside when the slice was ended early (allocation budget, a host request): not
-    /// spent, so not counted as executed.
-    unspent: u32,
+    /// spent, so not counted as executed. Kept in `out`, not in a field of its own: a field
+    /// would hold a register through the whole loop for a value that is almost always 0.
     out: &'a mut u32,
 }
 
@@ -248,14 +256,63 @@ impl Fuel<'_> {
     /// Ends the slice after the current instruction without counting the rest as executed.
     #[inline]
     fn end_slice(&mut self) {
-        self.unspent += self.left;
+        *self.out += self.left;
         self.left = 0;
     }
 }
 
 impl Drop for Fuel<'_> {
     fn drop(&mut self) {
-        *self.out = self.left + self.unspent;
+        *self.out += self.left;
+    }
+}
+
+/// The live top of the value stack during a slice: a pointer one past the live values, with
+/// the stack's first slot to turn it back into an index. Written back to `out` (as an index)
+/// on every way out of the interpreter loop, as `Fuel` is.
+struct Top<'a, 'gc> {
+    top: *mut Value<'gc>,
+    bottom: *mut Value<'gc>,
+    out: &'a mut usize,
+}
+
+impl<'gc> Top<'_, 'gc> {
+    /// The number of live values.
+    #[inline(always)]
+    fn index(&self) -> usize {
+        // SAFETY: `top` and `bottom` point into the same stack allocation, `top` at or above
+        // `bottom` (every pointer into the stack derives from `bottom`: `execute_with`).
+        #[allow(unsafe_code)]
+        let offset = unsafe { self.top.offset_from(self.bottom) };
+        offset as usize
+    }
+
+    /// Makes `sp` values live (a helper returned the new top as an index).
+    #[inline(always)]
+    fn set_index(&mut self, sp: usize) {
+        // SAFETY: helpers return a top within the slice they were given, so within the stack.
+        #[allow(unsafe_code)]
+        unsafe {
+            self.top = self.bottom.add(sp);
+        }
+    }
+
+    /// Points into a new allocation of the stack (after growth), with `sp` values live.
+    ///
+    /// # Safety
+    /// `bottom` is the stack's first slot and `sp` at most its length.
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    unsafe fn rebase(&mut self, bottom: *mut Value<'gc>, sp: usize) {
+        self.bottom = bottom;
+        // SAFETY: by the caller's contract.
+        self.top = unsafe { bottom.add(sp) };
+    }
+}
+
+impl Drop for Top<'_, '_> {
+    fn drop(&mut self) {
+        *self.out = self.index();
     }
 }
 
@@ -277,10 +334,33 @@ fn execute_with<'gc>(
     let Some(&frame) = frames.last() else {
         return Ok(SliceEnd::Finished);
     };
+    // The hot state is held as raw pointers, which need one register each: `ip` into the
+    // running code, `top` one past the live values, `slots` at the running frame's slot 0.
+    // Indexes would need the code's and the stack's base addresses in registers too, and the
+    // loop has too few for all of them (they were spilled and reloaded at every dispatch).
+    // `top.bottom` is the stack's first slot; it changes only when `ensure_room!` grows the
+    // stack, which recomputes every pointer into it. `Top` writes `top` back into `*sp` (as an
+    // index) on every way out. Every pointer into the stack derives from `bottom`
+    // (`Vec::as_mut_ptr`, which creates no reference), and the slices handed to helpers are
+    // made from it too, so no reference to the vector's elements outlives its statement.
     let mut proto: &'gc Proto<'gc> = Gc::as_ref(frame.closure.proto);
-    let mut code: &'gc [u8] = &proto.code;
-    let mut ip = frame.ip;
-    let mut base = frame.base;
+    let bottom: *mut Value<'gc> = stack.as_mut_ptr();
+    // SAFETY: `frame.base` and `*sp` are at most `stack.len()` (`execute` made the room), and
+    // `frame.ip` is an instruction start of the frame's code (`ip`'s invariant, below), so
+    // every pointer stays inside its allocation.
+    #[allow(unsafe_code)]
+    let (mut ip, mut slots, top) = unsafe {
+        (
+            proto.code.as_ptr().add(frame.ip),
+            bottom.add(frame.base),
+            bottom.add(*sp),
+        )
+    };
+    let mut top = Top {
+        top,
+        bottom,
+        out: sp,
+    };
 
     // The running closure: not kept in a local (fewer live registers in the loop), only the
     // upvalue instructions need it.
@@ -289,26 +369,60 @@ fn execute_with<'gc>(
             frames.last().expect("a frame is running").closure
         };
     }
+    // `ip` as an offset into the running code.
+    macro_rules! ip_index {
+        () => {{
+            // SAFETY: `ip` points into the running code (`ip`'s invariant, below).
+            #[allow(unsafe_code)]
+            let offset = unsafe { ip.offset_from(proto.code.as_ptr()) };
+            offset as usize
+        }};
+    }
+    // The number of live values, and the running frame's base, as stack indexes.
+    macro_rules! sp_index {
+        () => {
+            top.index()
+        };
+    }
+    macro_rules! base_index {
+        () => {{
+            // SAFETY: `slots` and `bottom` point into the same stack (the invariant below).
+            #[allow(unsafe_code)]
+            let offset = unsafe { slots.offset_from(top.bottom) };
+            offset as usize
+        }};
+    }
+    // The live values as a slice, for the helpers that take one.
+    macro_rules! live {
+        () => {{
+            // SAFETY: the first `sp_index!()` slots are initialized values (the stack
+            // invariant below) and the slice is dropped within its statement.
+            #[allow(unsafe_code)]
+            let live = unsafe { std::slice::from_raw_parts_mut(top.bottom, sp_index!()) };
+            live
+        }};
+    }
     // Writes the local `ip` back into the running frame.
     macro_rules! save_ip {
         () => {
-            frames.last_mut().expect("a frame is running").ip = ip
+            frames.last_mut().expect("a frame is running").ip = ip_index!()
         };
     }
     // Gives the running frame its room: `base + max_slots` slots (see the stack invariant).
     macro_rules! ensure_room {
         () => {{
+            let base = base_index!();
             let need = base + proto.code.max_slots();
             if need > stack.len() {
-                let had = stack.len();
-                *stack = grow_room(std::mem::take(stack), need);
-                // The value stack is memory the script makes the runtime hold: its growth
-                // spends the slice's allocation budget, so that the host checks the hard
-                // heap limit (which counts the stack) before much more is added.
-                env.allocator
-                    .charge_host_growth((stack.len() - had) * std::mem::size_of::<Value>());
-                if env.allocator.over_budget() {
+                let sp = sp_index!();
+                if grow_room(stack, need, env) {
                     fuel.end_slice();
+                }
+                // SAFETY: `base` and `sp` are at most the old length, so within the new one.
+                #[allow(unsafe_code)]
+                unsafe {
+                    top.rebase(stack.as_mut_ptr(), sp);
+                    slots = top.bottom.add(base);
                 }
             }
         }};
@@ -319,55 +433,89 @@ fn execute_with<'gc>(
         () => {{
             let frame = *frames.last().expect("a frame is running");
             proto = Gc::as_ref(frame.closure.proto);
-            code = &proto.code;
-            ip = frame.ip;
-            base = frame.base;
+            // SAFETY: a frame's saved `ip` is an instruction start of its code and its base at
+            // most the live top (the invariants below).
+            #[allow(unsafe_code)]
+            unsafe {
+                ip = proto.code.as_ptr().add(frame.ip);
+                slots = top.bottom.add(frame.base);
+            }
         }};
     }
-    // Makes the locals describe the frame `call_closure` just pushed for `callee`.
+    // Makes the locals describe the frame `call_closure` just pushed for `callee`, whose base
+    // is the stack index `$base`.
     macro_rules! enter {
         ($callee:expr, $base:expr) => {{
+            let base: usize = $base;
             proto = Gc::as_ref($callee.proto);
-            code = &proto.code;
-            ip = 0;
-            base = $base;
+            ip = proto.code.as_ptr();
+            // SAFETY: the callee's slot is below the live top.
+            #[allow(unsafe_code)]
+            unsafe {
+                slots = top.bottom.add(base);
+            }
             ensure_room!();
         }};
     }
     macro_rules! throw {
         ($($arg:tt)*) => {{
             save_ip!();
-            return Err(format!($($arg)*));
+            return Err(error_message(format_args!($($arg)*)));
         }};
     }
-    // Code reads are unchecked. `code` is always the running closure's `VerifiedCode` and `ip`
-    // an offset into it such that the read is in bounds:
-    // - At each dispatch `ip` is the start of an instruction. It is 0 when a frame starts
-    //   (verified code is never empty), then moves only to the next instruction (which
-    //   exists: verified code's last instruction never falls through), to a jump's target
-    //   (verified to be an instruction start), back to the start of the current instruction
-    //   (ADD's retry), or to a frame's saved `ip` (saved only at instruction starts, by this
-    //   loop: `CallFrame::ip` is crate-private).
+    // Code reads are unchecked. `ip` always points into the running closure's `VerifiedCode`
+    // such that the read is in bounds:
+    // - At each dispatch `ip` is the start of an instruction. It is the code's start when a
+    //   frame starts (verified code is never empty), then moves only to the next instruction
+    //   (which exists: verified code's last instruction never falls through), to a jump's
+    //   target (verified to be an instruction start), back to the start of the current
+    //   instruction (ADD's retry), or to a frame's saved `ip` (saved only at instruction
+    //   starts, by this loop: `CallFrame::ip` is crate-private).
     // - Within an instruction, `read_byte!`/`read_short!` read only its operand bytes, as many
     //   as `verify::verify` accounted for, which it checked lie inside the code.
     macro_rules! read_byte {
         () => {{
-            debug_assert!(ip < code.len());
-            // SAFETY: `ip < code.len()` by the argument above.
+            debug_assert!(ip_index!() < proto.code.len());
+            // SAFETY: `ip` points at a byte of the code by the argument above, and one past
+            // it is at most the code's end.
             #[allow(unsafe_code)]
-            let byte = unsafe { *code.get_unchecked(ip) };
-            ip += 1;
+            let byte = unsafe {
+                let byte = *ip;
+                ip = ip.add(1);
+                byte
+            };
             byte
         }};
     }
     macro_rules! read_short {
         () => {{
-            debug_assert!(ip + 1 < code.len());
-            // SAFETY: `ip + 1 < code.len()` by the argument above (a 2-byte operand).
+            debug_assert!(ip_index!() + 1 < proto.code.len());
+            // SAFETY: `ip` and `ip + 1` are bytes of the code by the argument above (a 2-byte
+            // operand).
             #[allow(unsafe_code)]
-            let bytes = unsafe { [*code.get_unchecked(ip), *code.get_unchecked(ip + 1)] };
-            ip += 2;
+            let bytes = unsafe {
+                let bytes = [*ip, *ip.add(1)];
+                ip = ip.add(2);
+                bytes
+            };
             u16::from_be_bytes(bytes)
+        }};
+    }
+    // Moves `ip` by a jump's offset; the verifier checked the target is an instruction start.
+    macro_rules! jump {
+        (+ $offset:expr) => {{
+            // SAFETY: the target lies inside the code (`verify::verify`).
+            #[allow(unsafe_code)]
+            unsafe {
+                ip = ip.add($offset);
+            }
+        }};
+        (- $offset:expr) => {{
+            // SAFETY: as for a forward jump.
+            #[allow(unsafe_code)]
+            unsafe {
+                ip = ip.sub($offset);
+            }
         }};
     }
     macro_rules! read_constant {
@@ -383,73 +531,119 @@ fn execute_with<'gc>(
             }
         };
     }
-    // The stack: live values are `stack[..*sp]` (see `execute`). Accesses in the loop are
-    // unchecked, by this invariant:
+    // Reads a name operand: the interned string and its inline-cache entry. Caches are kept
+    // per name constant of the function, not per instruction: the operand byte already read
+    // indexes them, where a per-instruction cache needed `ip`'s offset into the code.
+    macro_rules! read_name {
+        () => {{
+            let index = usize::from(read_byte!());
+            let name = match proto.constants[index].as_string() {
+                Some(s) => s,
+                None => unreachable!("the compiler emits string operands here"),
+            };
+            (&proto.hints[index], name)
+        }};
+    }
+    // The stack: live values are `stack[..sp]` (see `execute`), `top` points one past them and
+    // `slots` at the running frame's base. Accesses in the loop are unchecked, by this
+    // invariant:
     // - Room: the running frame has `base + max_slots <= stack.len()`, where `max_slots` is
     //   its code's `VerifiedCode::max_slots`. `enter!`, and `ensure_room!` after every
     //   `load_frame!` (a call's or a return's), ensure it for each frame that starts or
     //   resumes running; `execute` for the frame running when the slice starts; the room
     //   never shrinks within a slice (`Vm::stack` and `frames` are crate-private).
-    // - Depth: at each dispatch `*sp == base + depth`, where `depth` is the verified depth of
+    // - Depth: at each dispatch `sp == base + depth`, where `depth` is the verified depth of
     //   the instruction at `ip` (`verify::verify`, point 4). It holds at a frame's first
     //   instruction (`base` is the callee's slot, the arity equals the argument count) and
     //   each arm below changes `sp` exactly as `chunk::stack_effect` says (a call's frame
     //   returns its result in the callee's slot, a native or a class without `init` leaves it
     //   there directly). So an instruction only touches slots from `base` (it pops or peeks
     //   no more than the depth) to below `base + max_slots`, and locals below the depth.
-    macro_rules! at {
-        ($index:expr) => {{
-            let index: usize = $index;
-            debug_assert!(index < stack.len());
-            // SAFETY: `index < stack.len()` by the stack invariant above.
+    macro_rules! local {
+        ($slot:expr) => {{
+            let slot: usize = $slot;
+            debug_assert!(base_index!() + slot < sp_index!());
+            // SAFETY: a local is below the depth, so inside the live values.
             #[allow(unsafe_code)]
-            let value = unsafe { *stack.get_unchecked(index) };
+            let value = unsafe { *slots.add(slot) };
             value
         }};
     }
-    macro_rules! put {
-        ($index:expr, $value:expr) => {{
-            let index: usize = $index;
-            let value = $value;
-            debug_assert!(index < stack.len());
-            // SAFETY: `index < stack.len()` by the stack invariant above.
+    macro_rules! set_local {
+        ($slot:expr, $value:expr) => {{
+            let (slot, value): (usize, Value<'gc>) = ($slot, $value);
+            debug_assert!(base_index!() + slot < sp_index!());
+            // SAFETY: as for `local!`.
             #[allow(unsafe_code)]
             unsafe {
-                *stack.get_unchecked_mut(index) = value;
+                *slots.add(slot) = value;
             }
         }};
     }
     macro_rules! push {
         ($value:expr) => {{
-            let value = $value;
-            put!(*sp, value);
-            *sp += 1;
+            let value: Value<'gc> = $value;
+            debug_assert!(sp_index!() < stack.len());
+            // SAFETY: a push stays below `base + max_slots`, inside the room.
+            #[allow(unsafe_code)]
+            unsafe {
+                *top.top = value;
+                top.top = top.top.add(1);
+            }
+        }};
+    }
+    // Removes the top `n` values.
+    macro_rules! drop_top {
+        ($n:expr) => {{
+            let n: usize = $n;
+            debug_assert!(n <= sp_index!() - base_index!());
+            // SAFETY: an instruction pops no more than the depth, so `top` stays at or above
+            // `slots`.
+            #[allow(unsafe_code)]
+            unsafe {
+                top.top = top.top.sub(n);
+            }
+        }};
+    }
+    macro_rules! peek {
+        ($distance:expr) => {{
+            let distance: usize = $distance;
+            debug_assert!(distance < sp_index!() - base_index!());
+            // SAFETY: an instruction peeks no deeper than the depth.
+            #[allow(unsafe_code)]
+            let value = unsafe { *top.top.sub(1 + distance) };
+            value
+        }};
+    }
+    macro_rules! set_peek {
+        ($distance:expr, $value:expr) => {{
+            let (distance, value): (usize, Value<'gc>) = ($distance, $value);
+            debug_assert!(distance < sp_index!() - base_index!());
+            // SAFETY: as for `peek!`.
+            #[allow(unsafe_code)]
+            unsafe {
+                *top.top.sub(1 + distance) = value;
+            }
         }};
     }
     macro_rules! pop {
         () => {{
-            *sp -= 1;
-            at!(*sp)
+            let value = peek!(0);
+            drop_top!(1);
+            value
         }};
-    }
-    macro_rules! peek {
-        ($distance:expr) => {
-            at!(*sp - 1 - $distance)
-        };
     }
     macro_rules! set_top {
-        ($value:expr) => {{
-            let value = $value;
-            put!(*sp - 1, value);
-        }};
+        ($value:expr) => {
+            set_peek!(0, $value)
+        };
     }
     macro_rules! numeric {
         ($op:tt, $wrap:expr) => {{
-            let top = *sp;
-            match Value::as_numbers(at!(top - 2), at!(top - 1)) {
+            match Value::as_numbers(peek!(1), peek!(0)) {
                 Some((a, b)) => {
-                    put!(top - 2, $wrap(a $op b));
-                    *sp = top - 1;
+                    set_peek!(1, $wrap(a $op b));
+                    drop_top!(1);
                 }
                 None => throw!("Operands must be numbers."),
             }
@@ -508,9 +702,8 @@ fn execute_with<'gc>(
     macro_rules! numeric_constant {
         ($op:tt, $wrap:expr, $error:literal) => {{
             let k = read_constant!();
-            let top = *sp - 1;
-            match Value::as_numbers(at!(top), k) {
-                Some((a, b)) => put!(top, $wrap(a $op b)),
+            match Value::as_numbers(peek!(0), k) {
+                Some((a, b)) => set_top!($wrap(a $op b)),
                 None => throw!($error),
             }
         }};
@@ -538,19 +731,19 @@ fn execute_with<'gc>(
             op::NIL => push!(Value::NIL),
             op::TRUE => push!(Value::TRUE),
             op::FALSE => push!(Value::FALSE),
-            op::POP => *sp -= 1,
+            op::POP => drop_top!(1),
             op::GET_LOCAL => {
                 let slot = usize::from(read_byte!());
-                push!(at!(base + slot));
+                push!(local!(slot));
             }
             op::SET_LOCAL => {
                 let slot = usize::from(read_byte!());
-                put!(base + slot, peek!(0));
+                set_local!(slot, peek!(0));
             }
             op::SET_LOCAL_POP => {
                 let slot = usize::from(read_byte!());
                 let value = pop!();
-                put!(base + slot, value);
+                set_local!(slot, value);
             }
             op::GET_GLOBAL => {
                 let slot = read_short!();
@@ -561,11 +754,7 @@ fn execute_with<'gc>(
             }
             op::DEFINE_GLOBAL => {
                 let slot = usize::from(read_short!());
-                let value = pop!();
-                if globals.len() <= slot {
-                    globals.resize(slot + 1, Value::UNDEFINED);
-                }
-                globals[slot] = value;
+                define_global(globals, slot, pop!());
             }
             op::SET_GLOBAL => {
                 let slot = read_short!();
@@ -576,41 +765,37 @@ fn execute_with<'gc>(
                 let slot = read_short!();
                 let value = peek!(0);
                 set_global!(slot, value);
-                *sp -= 1;
+                drop_top!(1);
             }
             op::GET_UPVALUE => {
                 let index = usize::from(read_byte!());
-                let value = upvalue_get(closure!().upvalues[index], &stack[..*sp]);
+                let value = upvalue_get(closure!().upvalues[index], live!());
                 push!(value);
             }
             op::SET_UPVALUE => {
                 let index = usize::from(read_byte!());
                 let value = peek!(0);
-                upvalue_set(mc, closure!().upvalues[index], &mut stack[..*sp], value);
+                upvalue_set(mc, closure!().upvalues[index], live!(), value);
             }
             op::GET_PROPERTY => {
-                let hint = &proto.hints[ip - 1];
-                let name = read_string!();
+                let (hint, name) = read_name!();
                 get_property!(hint, name);
             }
             op::GET_LOCAL_PROPERTY => {
-                let hint = &proto.hints[ip - 1];
                 let slot = usize::from(read_byte!());
-                let name = read_string!();
-                push!(at!(base + slot));
+                let (hint, name) = read_name!();
+                push!(local!(slot));
                 get_property!(hint, name);
             }
             op::SET_PROPERTY => {
-                let hint = &proto.hints[ip - 1];
-                let name = read_string!();
+                let (hint, name) = read_name!();
                 let value = set_property!(hint, name);
                 set_top!(value);
             }
             op::SET_PROPERTY_POP => {
-                let hint = &proto.hints[ip - 1];
-                let name = read_string!();
+                let (hint, name) = read_name!();
                 set_property!(hint, name);
-                *sp -= 1;
+                drop_top!(1);
             }
             op::GET_SUPER => {
                 let name = read_string!();
@@ -631,32 +816,28 @@ fn execute_with<'gc>(
             op::GREATER => numeric!(>, Value::bool),
             op::LESS => numeric!(<, Value::bool),
             op::ADD => {
-                let top = *sp;
-                let (x, y) = (at!(top - 2), at!(top - 1));
+                let (x, y) = (peek!(1), peek!(0));
                 if let Some((a, b)) = Value::as_numbers(x, y) {
-                    put!(top - 2, Value::number(a + b));
-                    *sp = top - 1;
+                    set_peek!(1, Value::number(a + b));
+                    drop_top!(1);
                 } else {
-                    match (x.as_string(), y.as_string()) {
-                        (Some(a), Some(b)) => {
-                            let size = footprint::<LoxStr>(a.as_str().len() + b.as_str().len());
-                            match env.allocator.reserve(size) {
-                                Reservation::Granted => {}
-                                Reservation::CollectFirst => {
-                                    // Re-run this ADD after a full collection.
-                                    env.requests.collect_for_memory = true;
-                                    ip -= 1;
-                                    save_ip!();
-                                    return Ok(SliceEnd::Yielded);
-                                }
-                                Reservation::OutOfMemory => throw!("Out of memory."),
-                            }
-                            let joined = concatenate(mc, env, a, b);
-                            put!(top - 2, Value::string(joined));
-                            *sp = top - 1;
+                    match join_strings(mc, env, x, y) {
+                        Joined::Value(joined) => {
+                            set_peek!(1, joined);
+                            drop_top!(1);
                             check_budget!();
                         }
-                        _ => throw!("Operands must be two numbers or two strings."),
+                        Joined::CollectFirst => {
+                            // Re-run this ADD after a full collection.
+                            env.requests.collect_for_memory = true;
+                            jump!(-1);
+                            save_ip!();
+                            return Ok(SliceEnd::Yielded);
+                        }
+                        Joined::OutOfMemory => throw!("Out of memory."),
+                        Joined::NotStrings => {
+                            throw!("Operands must be two numbers or two strings.")
+                        }
                     }
                 }
             }
@@ -668,30 +849,26 @@ fn execute_with<'gc>(
                 Some(n) => set_top!(Value::number(-n)),
                 None => throw!("Operand must be a number."),
             },
-            op::PRINT => {
-                let value = pop!();
-                // A closed stdout must not kill the interpreter; clox ignores it too.
-                let _ = writeln!(env.out, "{value}");
-            }
+            op::PRINT => print(env, pop!()),
             op::JUMP => {
                 let offset = usize::from(read_short!());
-                ip += offset;
+                jump!(+offset);
             }
             op::JUMP_IF_FALSE => {
                 let offset = usize::from(read_short!());
                 if peek!(0).is_falsey() {
-                    ip += offset;
+                    jump!(+offset);
                 }
             }
             op::POP_JUMP_IF_FALSE => {
                 let offset = usize::from(read_short!());
                 if pop!().is_falsey() {
-                    ip += offset;
+                    jump!(+offset);
                 }
             }
             op::LOOP => {
                 let offset = usize::from(read_short!());
-                ip -= offset;
+                jump!(-offset);
             }
             op::ADD_NUMBER => {
                 numeric_constant!(+, Value::number, "Operands must be two numbers or two strings.")
@@ -705,23 +882,23 @@ fn execute_with<'gc>(
                 let callee = peek!(usize::from(argc));
                 if let Some(callee) = callee.as_closure() {
                     // Fast path for the common case: a Lox function.
-                    call_closure(*sp, frames, env, callee, argc)?;
-                    enter!(callee, *sp - usize::from(argc) - 1);
+                    let sp = sp_index!();
+                    call_closure(sp, frames, env, callee, argc)?;
+                    enter!(callee, sp - usize::from(argc) - 1);
                 } else {
-                    *sp = call_value(mc, &mut stack[..*sp], frames, env, callee, argc)?;
+                    let sp = call_value(mc, live!(), frames, env, callee, argc)?;
+                    top.set_index(sp);
                     load_frame!();
                     ensure_room!();
                     check_budget!();
                 }
             }
             op::INVOKE => {
-                let hint = &proto.hints[ip - 1];
-                let name = read_string!();
+                let (hint, name) = read_name!();
                 let argc = read_byte!();
                 save_ip!();
                 // Fast path: a method of an instance's class, no field of that name.
-                let receiver_slot = *sp - usize::from(argc) - 1;
-                let method = match at!(receiver_slot).as_instance() {
+                let method = match peek!(usize::from(argc)).as_instance() {
                     Some(instance) => {
                         let instance = read(&instance);
                         if !name.may_name_a_field() || instance.fields.get(name).is_none() {
@@ -733,24 +910,25 @@ fn execute_with<'gc>(
                     None => None,
                 };
                 if let Some(method) = method {
-                    call_closure(*sp, frames, env, method, argc)?;
-                    enter!(method, receiver_slot);
+                    let sp = sp_index!();
+                    call_closure(sp, frames, env, method, argc)?;
+                    enter!(method, sp - usize::from(argc) - 1);
                 } else {
-                    *sp = invoke(mc, &mut stack[..*sp], frames, env, name, argc, hint)?;
+                    let sp = invoke(mc, live!(), frames, env, name, argc, hint)?;
+                    top.set_index(sp);
                     load_frame!();
                     ensure_room!();
                     check_budget!();
                 }
             }
             op::SUPER_INVOKE => {
-                let hint = &proto.hints[ip - 1];
-                let name = read_string!();
+                let (hint, name) = read_name!();
                 let argc = read_byte!();
                 let Some(superclass) = pop!().as_class() else {
                     unreachable!("'super' always holds a class");
                 };
                 save_ip!();
-                invoke_from_class(*sp, frames, env, superclass, name, argc, hint)?;
+                invoke_from_class(sp_index!(), frames, env, superclass, name, argc, hint)?;
                 load_frame!();
                 ensure_room!();
             }
@@ -762,35 +940,32 @@ fn execute_with<'gc>(
                 if count != function.upvalue_count {
                     throw!("Internal error: upvalue count mismatch.");
                 }
-                let mut upvalues = Vec::with_capacity(usize::from(count));
-                for _ in 0..count {
-                    let is_local = read_byte!() == 1;
-                    let index = usize::from(read_byte!());
-                    upvalues.push(if is_local {
-                        capture_upvalue(mc, env, open_upvalues, base + index)
-                    } else {
-                        closure!().upvalues[index]
-                    });
-                }
-                let new = env.alloc(
+                // The upvalue pairs: checked slicing, as this instruction is rare.
+                let at = ip_index!();
+                let pairs = &proto.code[at..at + 2 * usize::from(count)];
+                jump!(+pairs.len());
+                let enclosing = closure!();
+                let new = make_closure(
                     mc,
-                    Closure {
-                        proto: function,
-                        upvalues: upvalues.into_boxed_slice(),
-                    },
+                    env,
+                    open_upvalues,
+                    enclosing,
+                    function,
+                    pairs,
+                    base_index!(),
                 );
                 push!(Value::closure(new));
                 check_budget!();
             }
             op::CLOSE_UPVALUE => {
-                close_upvalues(mc, open_upvalues, &stack[..*sp], *sp - 1);
+                close_upvalues(mc, open_upvalues, live!(), sp_index!() - 1);
                 pop!();
             }
             op::RETURN => {
                 let result = pop!();
-                close_upvalues(mc, open_upvalues, &stack[..*sp], base);
+                close_upvalues(mc, open_upvalues, live!(), base_index!());
                 frames.pop();
-                *sp = base;
+                top.top = slots;
                 if frames.is_empty() {
                     return Ok(SliceEnd::Finished);
                 }
@@ -801,15 +976,7 @@ fn execute_with<'gc>(
             }
             op::CLASS => {
                 let name = read_string!();
-                let class = env.alloc(
-                    mc,
-                    RefLock::new(Class {
-                        name,
-                        methods: Table::default(),
-                        init: None,
-                    }),
-                );
-                push!(Value::class(class));
+                push!(Value::class(make_class(mc, env, name)));
                 check_budget!();
             }
             op::INHERIT => {
@@ -819,16 +986,8 @@ fn execute_with<'gc>(
                 let Some(subclass) = peek!(0).as_class() else {
                     unreachable!("INHERIT follows the subclass's CLASS");
                 };
-                let (methods, init) = {
-                    let superclass = superclass.borrow();
-                    (superclass.methods.clone(), superclass.init)
-                };
-                let mut subclass_mut = subclass.borrow_mut(mc);
-                let grew = subclass_mut.methods.add_all(&methods);
-                subclass_mut.init = init;
-                drop(subclass_mut);
-                env.grew(mc, grew, Gc::erase(subclass), "Class methods");
-                pop!();
+                inherit(mc, env, superclass, subclass);
+                drop_top!(1);
             }
             op::METHOD => {
                 let name = read_string!();
@@ -836,15 +995,8 @@ fn execute_with<'gc>(
                 else {
                     unreachable!("METHOD follows a class and a closure");
                 };
-                let grew = {
-                    let mut class = class.borrow_mut(mc);
-                    if Gc::ptr_eq(name, env.init_string) {
-                        class.init = Some(method);
-                    }
-                    class.methods.set(name, method)
-                };
-                env.grew(mc, grew, Gc::erase(class), "Class methods");
-                pop!();
+                add_method(mc, env, class, name, method);
+                drop_top!(1);
             }
             other => {
                 debug_assert!(false, "unknown opcode {other}");
@@ -861,8 +1013,121 @@ fn execute_with<'gc>(
     }
 }
 
+// The rare instructions' work, out of the interpreter loop: its code stays small and its hot
+// locals keep their registers (the loop is one function, and everything inlined into it
+// competes for them).
+
+/// A runtime error's message. Out of line and cold: formatting code inlined at every error
+/// site made the loop larger.
+#[cold]
+#[inline(never)]
+fn error_message(args: std::fmt::Arguments<'_>) -> String {
+    args.to_string()
+}
+
+#[inline(never)]
+fn print(env: &mut Env<'_>, value: Value<'_>) {
+    // A closed stdout must not kill the interpreter; clox ignores it too.
+    let _ = writeln!(env.out, "{value}");
+}
+
+#[inline(never)]
+fn define_global<'gc>(globals: &mut Vec<Value<'gc>>, slot: usize, value: Value<'gc>) {
+    if globals.len() <= slot {
+        globals.resize(slot + 1, Value::UNDEFINED);
+    }
+    globals[slot] = value;
+}
+
+/// CLOSURE: a closure of `function` whose upvalues `pairs` describe (is-local byte, index
+/// byte), capturing from the running frame at stack index `base` and from `enclosing`.
+#[inline(never)]
+fn make_closure<'gc>(
+    mc: &'gc Mutation<'gc>,
+    env: &mut Env<'gc>,
+    open_upvalues: &mut Vec<Upvalue<'gc>>,
+    enclosing: Gc<'gc, Closure<'gc>>,
+    function: Gc<'gc, Proto<'gc>>,
+    pairs: &[u8],
+    base: usize,
+) -> Gc<'gc, Closure<'gc>> {
+    let upvalues = pairs
+        .chunks_exact(2)
+        .map(|pair| {
+            let index = usize::from(pair[1]);
+            if pair[0] == 1 {
+                capture_upvalue(mc, env, open_upvalues, base + index)
+            } else {
+                enclosing.upvalues[index]
+            }
+        })
+        .collect();
+    env.alloc(
+        mc,
+        Closure {
+            proto: function,
+            upvalues,
+        },
+    )
+}
+
+#[inline(never)]
+fn make_class<'gc>(
+    mc: &'gc Mutation<'gc>,
+    env: &mut Env<'gc>,
+    name: Str<'gc>,
+) -> Gc<'gc, RefLock<Class<'gc>>> {
+    env.alloc(
+        mc,
+        RefLock::new(Class {
+            name,
+            methods: Table::default(),
+            init: None,
+        }),
+    )
+}
+
+/// INHERIT: copies the superclass's methods (and initializer) into the subclass.
+#[inline(never)]
+fn inherit<'gc>(
+    mc: &'gc Mutation<'gc>,
+    env: &mut Env<'gc>,
+    superclass: Gc<'gc, RefLock<Class<'gc>>>,
+    subclass: Gc<'gc, RefLock<Class<'gc>>>,
+) {
+    let (methods, init) = {
+        let superclass = superclass.borrow();
+        (superclass.methods.clone(), superclass.init)
+    };
+    let mut subclass_mut = subclass.borrow_mut(mc);
+    let grew = subclass_mut.methods.add_all(&methods);
+    subclass_mut.init = init;
+    drop(subclass_mut);
+    env.grew(mc, grew, Gc::erase(subclass), "Class methods");
+}
+
+/// METHOD: adds `method` to `class` as `name` (its initializer if `name` is `init`).
+#[inline(never)]
+fn add_method<'gc>(
+    mc: &'gc Mutation<'gc>,
+    env: &mut Env<'gc>,
+    class: Gc<'gc, RefLock<Class<'gc>>>,
+    name: Str<'gc>,
+    method: Gc<'gc, Closure<'gc>>,
+) {
+    let grew = {
+        let mut class = class.borrow_mut(mc);
+        if Gc::ptr_eq(name, env.init_string) {
+            class.init = Some(method);
+        }
+        class.methods.set(name, method)
+    };
+    env.grew(mc, grew, Gc::erase(class), "Class methods");
+}
+
 /// Calls `callee`, which sits below its `argc` arguments on the stack. A Lox function gets a
 /// new frame (the caller reloads it); a native runs to completion here.
+#[inline(never)]
 fn call_value<'gc>(
     mc: &'gc Mutation<'gc>,
     stack: &mut [Value<'gc>],
@@ -935,6 +1200,7 @@ fn call_closure<'gc>(
 
 /// `receiver.name(args)`: a field holding a callable wins over a method of the same name.
 /// `hint` is the instruction's inline cache for the method's position.
+#[inline(never)]
 fn invoke<'gc>(
     mc: &'gc Mutation<'gc>,
     stack: &mut [Value<'gc>],
@@ -988,6 +1254,34 @@ fn bind_method<'gc>(
     let method = class.borrow().methods.get(name)?;
     let bound = env.alloc(mc, BoundMethod { receiver, method });
     Some(Value::bound_method(bound))
+}
+
+/// What ADD made of two operands that are not both numbers.
+enum Joined<'gc> {
+    Value(Value<'gc>),
+    /// The hard heap limit needs a full collection before the string can be made.
+    CollectFirst,
+    OutOfMemory,
+    NotStrings,
+}
+
+/// ADD's string case, out of the interpreter loop.
+#[inline(never)]
+fn join_strings<'gc>(
+    mc: &'gc Mutation<'gc>,
+    env: &mut Env<'gc>,
+    x: Value<'gc>,
+    y: Value<'gc>,
+) -> Joined<'gc> {
+    let (Some(a), Some(b)) = (x.as_string(), y.as_string()) else {
+        return Joined::NotStrings;
+    };
+    let size = footprint::<LoxStr>(a.as_str().len() + b.as_str().len());
+    match env.allocator.reserve(size) {
+        Reservation::Granted => Joined::Value(Value::string(concatenate(mc, env, a, b))),
+        Reservation::CollectFirst => Joined::CollectFirst,
+        Reservation::OutOfMemory => Joined::OutOfMemory,
+    }
 }
 
 fn concatenate<'gc>(mc: &Mutation<'gc>, env: &mut Env<'gc>, a: Str<'gc>, b: Str<'gc>) -> Str<'gc> {

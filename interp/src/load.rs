@@ -39,7 +39,7 @@ pub fn load<'gc>(
             upvalue_count: code.upvalue_count,
             upvalue_names: code.upvalue_names.clone().into_boxed_slice(),
             code: verified,
-            hints: (0..code.code.len())
+            hints: (0..code.constants.len())
                 .map(|_| crate::table::Hint::new(u32::MAX))
                 .collect(),
             lines: code.lines.clone().into_boxed_slice(),

@@ -94,8 +94,9 @@ pub struct Proto<'gc> {
     pub upvalue_names: Box<[Box<str>]>,
     #[collect(require_static)]
     pub code: crate::verify::VerifiedCode,
-    /// One inline-cache slot per code byte (used at property and method instructions): the
-    /// table position found there last time. See `table.rs`.
+    /// One inline-cache slot per constant (used by the property and method instructions
+    /// whose name operand is that constant): the table position found there last time. See
+    /// `table.rs`.
     #[collect(require_static)]
     pub hints: Box<[crate::table::Hint]>,
     #[collect(require_static)]

@@ -70,7 +70,8 @@ impl<'gc, V: Collect<'gc> + Copy> Default for Table<'gc, V> {
     }
 }
 
-/// A remembered entry position for one instruction (an inline cache). Tables never move or
+/// A remembered entry position (an inline cache), one per name constant of a function: the
+/// instructions of that function that look the name up share it. Tables never move or
 /// delete entries, so a position stays valid for the table it came from; for any other table
 /// it is only a guess, verified by comparing the key before it is used.
 pub type Hint = std::cell::Cell<u32>;
