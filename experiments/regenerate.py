@@ -221,26 +221,51 @@ def report_cost(_out):
     return "\n".join(rows) + "\n"
 
 
+# The build the nine's "before" column measures: main at the start of 2026-12-04, before issue
+# #16's interpreter changes (raw-pointer loop, rare work out of line).
+BEFORE_INTERPRETER_WORK = "c71d6bd"
+
+
+def gclox_at(commit):
+    """The gclox binary built from `commit`, in a git worktree under target/ that later runs
+    reuse (built on first use: a few minutes)."""
+    full = sh(f"git rev-parse {commit}^{{commit}}").strip()
+    tree = os.path.join(ROOT, "target", f"at-{full[:12]}")
+    binary = os.path.join(tree, "target", "release", "gclox")
+    if not os.path.exists(binary):
+        if not os.path.isdir(tree):
+            sh(f"git worktree add --detach {tree} {full}")
+        sh(f"cd {tree} && cargo build --release --quiet --bin gclox", capture=False)
+    return binary
+
+
 def callgrind_nine(args):
-    """Instructions of gclox (default and stw) and clox on the nine, reduced: the host-free
-    counterpart of the wall-time ratios."""
+    """Instructions of gclox (default and stw), of gclox as it was before the interpreter work
+    (`BEFORE_INTERPRETER_WORK`), and of clox on the nine, reduced: the host-free counterpart of
+    the wall-time ratios."""
 
     def produce(_out):
-        rows = ["| benchmark (reduced) | clox | gclox | gclox ÷ clox | gclox `--gc-mode stw` | stw ÷ clox |",
-                "|---|---|---|---|---|---|"]
-        ratios, stw_ratios = [], []
+        before_bin = gclox_at(BEFORE_INTERPRETER_WORK)
+        rows = [f"| benchmark (reduced) | clox | gclox before ({BEFORE_INTERPRETER_WORK}) "
+                "| gclox | gclox ÷ before | gclox ÷ clox | gclox `--gc-mode stw` | stw ÷ clox |",
+                "|---|---|---|---|---|---|---|---|"]
+        ratios, stw_ratios, gains = [], [], []
         with tempfile.TemporaryDirectory() as tmp:
             for name, new, program in reduced_programs(args, tmp, REDUCED_NINE):
                 clox = callgrind_instructions(program, interpreter=args.clox)
+                before = callgrind_instructions(program, interpreter=before_bin)
                 gclox = callgrind_instructions(program)
                 stw = callgrind_instructions(f"--gc-mode stw {program}")
                 ratios.append(gclox / clox)
                 stw_ratios.append(stw / clox)
+                gains.append(gclox / before)
                 m = lambda n: f"{n / 1e6:.1f} M"
-                rows.append(f"| {name} ({new}) | {m(clox)} | {m(gclox)} | {gclox / clox:.2f} "
+                rows.append(f"| {name} ({new}) | {m(clox)} | {m(before)} | {m(gclox)} "
+                            f"| {gclox / before:.3f} | {gclox / clox:.2f} "
                             f"| {m(stw)} | {stw / clox:.2f} |")
         geo = lambda xs: math.exp(sum(math.log(x) for x in xs) / len(xs))
-        rows.append(f"| **geomean** | | | **{geo(ratios):.2f}** | | **{geo(stw_ratios):.2f}** |")
+        rows.append(f"| **geomean** | | | | **{geo(gains):.3f}** | **{geo(ratios):.2f}** "
+                    f"| | **{geo(stw_ratios):.2f}** |")
         return "\n".join(rows) + "\n"
     return produce
 

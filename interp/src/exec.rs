@@ -2,7 +2,9 @@
 //!
 //! # The slice contract
 //!
-//! [`run_slice`] executes at most `fuel` instructions and stops early once the slice has
+//! [`run_slice`] executes about `fuel` instructions — exactly at most `fuel` with
+//! [`Budget::Exact`]; with [`Budget::AtControlFlow`], until the first backward jump, call or
+//! return at which `fuel` is spent — and ends the slice there early once the slice has
 //! allocated its byte budget ([`crate::alloc::Allocator::over_budget`]) or the program asked
 //! the host for something ([`crate::vm::Requests`]). Before it returns, every piece of state is
 //! written back into the [`Vm`] root — the current frame's `ip` included — so the host can leave
@@ -42,20 +44,42 @@ pub enum SliceEnd {
     Yielded,
 }
 
-/// Runs up to `fuel` instructions of the loaded program. On a runtime error the VM's execution
-/// state is reset (globals and strings are kept, as the REPL needs) and the error returned.
+/// Where a slice checks whether it has spent its instruction budget (`fuel`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    /// Before every instruction: the slice runs at most `fuel` instructions. For an
+    /// instruction limit, and for tiny slices (a collector step between any two instructions,
+    /// as the collector's tests want).
+    Exact,
+    /// Only after the instructions that can repeat code or enter or leave a function
+    /// (`LOOP`, calls, `RETURN`): the slice runs `fuel` instructions and then on to the next
+    /// of those, at most one function's straight-line run more. Every instruction is still
+    /// counted; what this saves is the check and branch in every dispatch (the budget, and
+    /// an ended allocation budget or a host request, are then noticed at that point).
+    AtControlFlow,
+}
+
+/// Runs about `fuel` instructions of the loaded program (`budget` says how exactly). On a
+/// runtime error the VM's execution state is reset (globals and strings are kept, as the
+/// REPL needs) and the error returned.
 pub fn run_slice<'gc>(
     mc: &'gc Mutation<'gc>,
     vm: &mut Vm<'gc>,
     fuel: u32,
+    budget: Budget,
 ) -> Result<SliceEnd, LoxError> {
     vm.env.allocator.begin_slice();
     vm.env.allocator.host_bytes = vm.host_bytes() as u64;
     // Samples taken outside any slice (VM start-up, loading a program) belong to no frame.
     resolve_samples(mc, vm);
-    let mut left = fuel;
-    let result = execute(mc, vm, fuel, &mut left);
-    vm.env.instructions += u64::from(fuel - left);
+    let mut left = 0;
+    let fuel = i64::from(fuel);
+    let result = match budget {
+        Budget::Exact => execute::<true>(mc, vm, fuel, &mut left),
+        Budget::AtControlFlow => execute::<false>(mc, vm, fuel, &mut left),
+    };
+    // `left` is negative when an `AtControlFlow` slice ran past its fuel.
+    vm.env.instructions += (fuel - left) as u64;
     resolve_samples(mc, vm);
     match result {
         Ok(end) => Ok(end),
@@ -142,11 +166,11 @@ pub const TRACE_ENDS: usize = 10;
 // Never inlined into its caller: the interpreter loop's registers are decided within this
 // function alone, not with the host's slice loop around it.
 #[inline(never)]
-fn execute<'gc>(
+fn execute<'gc, const EXACT: bool>(
     mc: &'gc Mutation<'gc>,
     vm: &mut Vm<'gc>,
-    fuel: u32,
-    fuel_left: &mut u32,
+    fuel: i64,
+    fuel_left: &mut i64,
 ) -> Result<SliceEnd, String> {
     // The value stack is moved into a local for the slice so its pointer and length stay in
     // registers; it is put back on every way out. Nothing can observe the root meanwhile:
@@ -172,12 +196,11 @@ fn execute<'gc>(
     if stack.len() < room {
         stack.resize(room, Value::NIL);
     }
-    *fuel_left = 0;
     let fuel = Fuel {
         left: fuel,
         out: fuel_left,
     };
-    let result = execute_with(mc, vm, &mut stack, &mut sp, fuel);
+    let result = execute_with::<EXACT>(mc, vm, &mut stack, &mut sp, fuel);
     stack.truncate(sp);
     vm.stack = stack;
     result
@@ -241,23 +264,27 @@ fn grow_room<'gc>(stack: &mut Vec<Value<'gc>>, need: usize, env: &mut Env<'gc>) 
 /// The smallest room (in slots) the value stack gets.
 pub(crate) const MIN_STACK_ROOM: usize = 256;
 
-/// The slice's remaining instruction budget. Held in a local (a register) while the slice
-/// runs; written back to `out` on every way out of the interpreter loop, so the host knows how
+/// The slice's remaining instruction budget, decremented by every instruction; below zero
+/// when a [`Budget::AtControlFlow`] slice runs past it. Held in a local (a register) while the
+/// slice runs; added to `out` on every way out of the interpreter loop, so the host knows how
 /// many instructions ran.
 struct Fuel<'a> {
-    left: u32,
+    left: i64,
     /// Fuel set aside when the slice was ended early (allocation budget, a host request): not
     /// spent, so not counted as executed. Kept in `out`, not in a field of its own: a field
     /// would hold a register through the whole loop for a value that is almost always 0.
-    out: &'a mut u32,
+    out: &'a mut i64,
 }
 
 impl Fuel<'_> {
-    /// Ends the slice after the current instruction without counting the rest as executed.
+    /// Ends the slice (after the current instruction, or at the next control-flow check)
+    /// without counting the rest as executed.
     #[inline]
     fn end_slice(&mut self) {
-        *self.out += self.left;
-        self.left = 0;
+        if self.left > 0 {
+            *self.out += self.left;
+            self.left = 0;
+        }
     }
 }
 
@@ -317,7 +344,7 @@ impl Drop for Top<'_, '_> {
 }
 
 #[inline(always)]
-fn execute_with<'gc>(
+fn execute_with<'gc, const EXACT: bool>(
     mc: &'gc Mutation<'gc>,
     vm: &mut Vm<'gc>,
     stack: &mut Vec<Value<'gc>>,
@@ -708,6 +735,16 @@ fn execute_with<'gc>(
             }
         }};
     }
+    // The budget check of a `Budget::AtControlFlow` slice, at the end of the instructions
+    // that can repeat code or enter or leave a function: `ip` is at an instruction start.
+    macro_rules! at_control_flow {
+        () => {
+            if !EXACT && fuel.left <= 0 {
+                save_ip!();
+                return Ok(SliceEnd::Yielded);
+            }
+        };
+    }
     // Ends the slice after this instruction if it has allocated its budget.
     macro_rules! check_budget {
         () => {
@@ -718,7 +755,7 @@ fn execute_with<'gc>(
     }
 
     loop {
-        if fuel.left == 0 {
+        if EXACT && fuel.left <= 0 {
             save_ip!();
             return Ok(SliceEnd::Yielded);
         }
@@ -869,6 +906,7 @@ fn execute_with<'gc>(
             op::LOOP => {
                 let offset = usize::from(read_short!());
                 jump!(-offset);
+                at_control_flow!();
             }
             op::ADD_NUMBER => {
                 numeric_constant!(+, Value::number, "Operands must be two numbers or two strings.")
@@ -892,6 +930,7 @@ fn execute_with<'gc>(
                     ensure_room!();
                     check_budget!();
                 }
+                at_control_flow!();
             }
             op::INVOKE => {
                 let (hint, name) = read_name!();
@@ -920,6 +959,7 @@ fn execute_with<'gc>(
                     ensure_room!();
                     check_budget!();
                 }
+                at_control_flow!();
             }
             op::SUPER_INVOKE => {
                 let (hint, name) = read_name!();
@@ -931,6 +971,7 @@ fn execute_with<'gc>(
                 invoke_from_class(sp_index!(), frames, env, superclass, name, argc, hint)?;
                 load_frame!();
                 ensure_room!();
+                at_control_flow!();
             }
             op::CLOSURE => {
                 let Kind::Function(function) = read_constant!().kind() else {
@@ -973,6 +1014,7 @@ fn execute_with<'gc>(
                 // The frame returned to may need more room than the slice began with.
                 ensure_room!();
                 push!(result);
+                at_control_flow!();
             }
             op::CLASS => {
                 let name = read_string!();

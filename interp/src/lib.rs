@@ -33,7 +33,7 @@ pub mod vm;
 pub mod write_access;
 
 pub use error::LoxError;
-pub use exec::{run_slice, SliceEnd};
+pub use exec::{run_slice, Budget, SliceEnd};
 pub use value::Value;
 pub use vm::{Vm, VmConfig};
 pub use write_access::WriteAccess;

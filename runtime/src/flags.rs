@@ -101,7 +101,9 @@ pub struct Cli {
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_frames: u32,
 
-    /// Instructions the VM runs per slice before the collector may step.
+    /// Instructions the VM runs per slice before the collector may step. Above 64, a slice
+    /// ends at the first backward jump, call or return after N instructions (checking only
+    /// there keeps the dispatch loop short); up to 64 (and with --max-instructions or --gc-stress), exactly.
     #[arg(long, value_name = "N", default_value_t = Config::default().slice_instructions,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub slice_instructions: u32,

@@ -84,7 +84,7 @@ use std::time::{Duration, Instant};
 
 use gc_arena::Rootable;
 use gclox_gc::{Heap, Telemetry};
-use gclox_interp::{compile_program_until, load_compiled, run_slice, SliceEnd, Vm};
+use gclox_interp::{compile_program_until, load_compiled, run_slice, Budget, SliceEnd, Vm};
 
 pub use gclox_interp::error::{EXIT_COMPILE_ERROR, EXIT_RUNTIME_ERROR};
 
@@ -102,12 +102,19 @@ pub use gclox_interp::{LoxError, VmConfig, WriteAccess};
 /// The arena root type of a runtime: the whole VM.
 pub type VmRoot = Rootable![Vm<'_>];
 
+/// Slices of at most this many instructions end exactly after that many (see
+/// [`Config::slice_instructions`]).
+pub const EXACT_SLICE_MAX: u32 = 64;
+
 /// How a runtime executes and collects.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub vm: VmConfig,
     pub gc: GcConfig,
-    /// Instructions a slice may execute before it yields to the collector.
+    /// Instructions a slice executes before it yields to the collector: exactly up to
+    /// [`EXACT_SLICE_MAX`], with `max_instructions` set or under `gc.stress`; otherwise it
+    /// goes on to the next backward jump, call or return (at most one function's
+    /// straight-line run more).
     pub slice_instructions: u32,
     /// Most instructions one `run_source` may execute ("Instruction limit exceeded.").
     pub max_instructions: Option<u64>,
@@ -132,7 +139,8 @@ impl Default for Config {
 }
 
 /// Stops a running script from another thread: the script fails with `Interrupted.` at its
-/// next slice boundary (within `slice_instructions` instructions). `Send + Sync + Clone`.
+/// next slice boundary (within `slice_instructions` instructions and the straight-line run
+/// after them, see [`Config::slice_instructions`]). `Send + Sync + Clone`.
 #[derive(Debug, Clone, Default)]
 pub struct InterruptHandle(Arc<AtomicBool>);
 
@@ -343,6 +351,18 @@ impl Runtime {
     /// or a limit (`limit`: the time limit's instant) stops it.
     fn run_loaded(&mut self, limit: Option<Instant>) -> Result<(), LoxError> {
         let first_instruction = self.instructions();
+        // An instruction limit is exact, and so are tiny slices (a collector step between any
+        // two instructions is what the collector's tests ask for with them) and stress mode
+        // (a collection right after every allocating instruction); other slices check their
+        // budget only at backward jumps, calls and returns (`Budget`).
+        let budget = if self.config.max_instructions.is_some()
+            || self.config.slice_instructions <= EXACT_SLICE_MAX
+            || self.config.gc.stress
+        {
+            Budget::Exact
+        } else {
+            Budget::AtControlFlow
+        };
         loop {
             let executed = self.instructions() - first_instruction;
             let fuel = match self.config.max_instructions {
@@ -358,7 +378,7 @@ impl Runtime {
             let slice_began = self.heap.tracing().then(Instant::now);
             let (end, requests, ran) = self.heap.mutate_root(|mc, vm| {
                 let before = vm.env.instructions;
-                let end = run_slice(mc, vm, fuel);
+                let end = run_slice(mc, vm, fuel, budget);
                 let ran = vm.env.instructions - before;
                 (end, std::mem::take(&mut vm.env.requests), ran)
             });

@@ -33,6 +33,42 @@ fn instruction_limit_stops_a_runaway_loop_exactly() {
     rt.run_source("var x = 1;").expect("a later script runs");
 }
 
+/// Slices above `EXACT_SLICE_MAX` instructions check their budget only at backward jumps, calls
+/// and returns, and may run past it; every instruction is still counted, so the count does not
+/// depend on how the run was sliced (exact one-instruction slices are the reference).
+#[test]
+fn instruction_counts_do_not_depend_on_slicing() {
+    let program = "
+        class Counter { init() { this.n = 0; } add(k) { this.n = this.n + k; return this; } }
+        fun make() { var c = Counter(); fun bump() { c.add(1); } return bump; }
+        var bump = make();
+        var total = 0;
+        for (var i = 0; i < 300; i = i + 1) {
+          bump();
+          if (i - (i / 7) * 7 == 0) total = total + i; else total = total - 1;
+          var s = \"a\" + \"b\";
+        }
+        print total;";
+    let count = |slice_instructions: u32| {
+        let mut rt = runtime(Config {
+            slice_instructions,
+            ..Config::default()
+        });
+        rt.run_source(program).expect("the program runs");
+        rt.instructions()
+    };
+    let exact = count(1);
+    assert!(
+        exact > 3_000,
+        "the program runs its loop ({exact} instructions)"
+    );
+    // Slices from the exact ones' largest on up.
+    let past = gclox_runtime::EXACT_SLICE_MAX + 1;
+    for slice in [past - 1, past, 100, 1024, 1 << 20] {
+        assert_eq!(count(slice), exact, "slices of {slice} instructions");
+    }
+}
+
 #[test]
 fn timeout_stops_a_runaway_loop() {
     let mut rt = runtime(Config {
