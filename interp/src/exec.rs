@@ -923,6 +923,23 @@ fn execute_with<'gc, const EXACT: bool>(
                     let sp = sp_index!();
                     call_closure(sp, frames, env, callee, argc)?;
                     enter!(callee, sp - usize::from(argc) - 1);
+                } else if let Some(class) = callee.as_class() {
+                    // Instantiation: the new instance replaces the class, and `init` (if any)
+                    // runs on it like a method.
+                    set_peek!(
+                        usize::from(argc),
+                        Value::instance(new_instance(mc, env, class))
+                    );
+                    match read(&class).init {
+                        Some(init) => {
+                            let sp = sp_index!();
+                            call_closure(sp, frames, env, init, argc)?;
+                            enter!(init, sp - usize::from(argc) - 1);
+                        }
+                        None if argc != 0 => throw!("Expected 0 arguments but got {argc}."),
+                        None => {}
+                    }
+                    check_budget!();
                 } else {
                     let sp = call_value(mc, live!(), frames, env, callee, argc)?;
                     top.set_index(sp);
@@ -1167,6 +1184,22 @@ fn add_method<'gc>(
     env.grew(mc, grew, Gc::erase(class), "Class methods");
 }
 
+/// A new instance of `class`, with no fields.
+#[inline(never)]
+fn new_instance<'gc>(
+    mc: &'gc Mutation<'gc>,
+    env: &mut Env<'gc>,
+    class: Gc<'gc, RefLock<Class<'gc>>>,
+) -> Gc<'gc, RefLock<Instance<'gc>>> {
+    env.alloc(
+        mc,
+        RefLock::new(Instance {
+            class,
+            fields: Table::default(),
+        }),
+    )
+}
+
 /// Calls `callee`, which sits below its `argc` arguments on the stack. A Lox function gets a
 /// new frame (the caller reloads it); a native runs to completion here.
 #[inline(never)]
@@ -1180,16 +1213,10 @@ fn call_value<'gc>(
 ) -> Result<usize, String> {
     let sp = stack.len();
     let callee_slot = sp - usize::from(argc) - 1;
-    // Closures take the fast path in `CALL`; a class is the next most common callee.
+    // `CALL` takes closures and classes on its own paths; a class held in a field gets here
+    // (`invoke`).
     if let Some(class) = callee.as_class() {
-        let instance = env.alloc(
-            mc,
-            RefLock::new(Instance {
-                class,
-                fields: Table::default(),
-            }),
-        );
-        stack[callee_slot] = Value::instance(instance);
+        stack[callee_slot] = Value::instance(new_instance(mc, env, class));
         return match read(&class).init {
             Some(init) => call_closure(sp, frames, env, init, argc).map(|()| sp),
             None if argc != 0 => Err(format!("Expected 0 arguments but got {argc}.")),
