@@ -33,6 +33,7 @@ use gclox_runtime::scavenger;
 use signals::SignalWatch;
 use stdout_watch::StdoutWatch;
 
+mod allocator;
 mod cut_short;
 mod deadline;
 mod flags;
@@ -43,12 +44,13 @@ mod stdout_watch;
 
 /// mimalloc instead of the system allocator: every script object is one allocation and every
 /// sweep frees one per dead object, so malloc/free speed is collector and mutator speed
-/// (see BENCHMARKS.md for the measurement). Built with `no_thp`: on kernels with transparent
-/// huge pages `always`, mimalloc's eagerly committed arena otherwise comes back as 2 MiB pages,
-/// which raised the resident floor of `print 1;` from 3.6 MB to 9.7 MB and made peak RSS vary
-/// by up to 9 MB between identical runs — noise in the very numbers users measure.
+/// (see BENCHMARKS.md for the measurement; `allocator.rs` for the word-aligned fast path).
+/// Built with `no_thp`: on kernels with transparent huge pages `always`, mimalloc's eagerly
+/// committed arena otherwise comes back as 2 MiB pages, which raised the resident floor of
+/// `print 1;` from 3.6 MB to 9.7 MB and made peak RSS vary by up to 9 MB between identical
+/// runs — noise in the very numbers users measure.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: allocator::Allocator = allocator::Allocator;
 
 /// How often `--report` samples the heap and RSS between cycle records.
 const REPORT_SAMPLE_INTERVAL: Duration = Duration::from_millis(10);
