@@ -389,11 +389,10 @@ impl<'src> Compiler<'src, '_> {
 
     fn emit_return(&mut self) {
         if self.state().kind == FunctionKind::Initializer {
-            self.emit2(op::GET_LOCAL, 0);
+            self.emit(op::RETURN_RECEIVER);
         } else {
-            self.emit(op::NIL);
+            self.emit(op::RETURN_NIL);
         }
-        self.emit(op::RETURN);
     }
 
     fn make_constant(&mut self, constant: Constant) -> u8 {

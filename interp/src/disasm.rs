@@ -170,8 +170,7 @@ mod tests {
 0008    | OP_CONSTANT         1 's'
 0010    | OP_ADD
 0011    | OP_PRINT
-0012    3 OP_NIL
-0013    | OP_RETURN
+0012    3 OP_RETURN_NIL
 ";
         assert_eq!(text, expected);
     }

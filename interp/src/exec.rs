@@ -735,6 +735,24 @@ fn execute_with<'gc, const EXACT: bool>(
             }
         }};
     }
+    // Leaves the running frame with `result` (RETURN and its fused forms): closes the frame's
+    // upvalues, drops its slots and pushes the result for the caller.
+    macro_rules! return_from_frame {
+        ($result:expr) => {{
+            let result: Value<'gc> = $result;
+            close_upvalues(mc, open_upvalues, live!(), base_index!());
+            frames.pop();
+            top.top = slots;
+            if frames.is_empty() {
+                return Ok(SliceEnd::Finished);
+            }
+            load_frame!();
+            // The frame returned to may need more room than the slice began with.
+            ensure_room!();
+            push!(result);
+            at_control_flow!();
+        }};
+    }
     // The budget check of a `Budget::AtControlFlow` slice, at the end of the instructions
     // that can repeat code or enter or leave a function: `ip` is at an instruction start.
     macro_rules! at_control_flow {
@@ -1021,18 +1039,10 @@ fn execute_with<'gc, const EXACT: bool>(
             }
             op::RETURN => {
                 let result = pop!();
-                close_upvalues(mc, open_upvalues, live!(), base_index!());
-                frames.pop();
-                top.top = slots;
-                if frames.is_empty() {
-                    return Ok(SliceEnd::Finished);
-                }
-                load_frame!();
-                // The frame returned to may need more room than the slice began with.
-                ensure_room!();
-                push!(result);
-                at_control_flow!();
+                return_from_frame!(result);
             }
+            op::RETURN_NIL => return_from_frame!(Value::NIL),
+            op::RETURN_RECEIVER => return_from_frame!(local!(0)),
             op::CLASS => {
                 let name = read_string!();
                 push!(Value::class(make_class(mc, env, name)));

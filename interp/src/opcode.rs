@@ -208,6 +208,10 @@ opcodes! {
     SET_GLOBAL_POP = 44, Global, Fixed(1, -1), Next;
     /// `[name:u8]` `instance value` → nothing, setting the field (`SET_PROPERTY` + `POP`).
     SET_PROPERTY_POP = 45, Name, Fixed(2, -2), Next;
+    /// Return nil (`NIL` + `RETURN`: a function's implicit return, and `return;`).
+    RETURN_NIL = 46, Simple, Fixed(0, 0), Return;
+    /// Return slot 0, the receiver (`GET_LOCAL 0` + `RETURN`: an initializer's return).
+    RETURN_RECEIVER = 47, Simple, Fixed(1, 0), Return;
 }
 
 // Entry i must describe opcode i: `info` indexes the table by the byte.
@@ -284,7 +288,7 @@ mod tests {
             Some("OP_SUPER_INVOKE")
         );
         assert_eq!(usize::from(op::LAST) + 1, TABLE.len());
-        assert_eq!(op::LAST, op::SET_PROPERTY_POP);
+        assert_eq!(op::LAST, op::RETURN_RECEIVER);
         assert!(info(op::LAST + 1).is_none());
         let mut names: Vec<_> = TABLE.iter().map(|i| i.name).collect();
         names.sort_unstable();

@@ -398,8 +398,7 @@ mod tests {
                 SUBTRACT_NUMBER,
                 ADD_NUMBER,
                 RETURN,
-                NIL,
-                RETURN
+                RETURN_NIL
             ])
         );
         assert_eq!(
@@ -415,8 +414,7 @@ mod tests {
                 NIL,
                 SET_PROPERTY_POP,
                 LOOP,
-                NIL,
-                RETURN
+                RETURN_NIL
             ])
         );
         assert_eq!(
@@ -426,8 +424,7 @@ mod tests {
                 SET_LOCAL_POP,
                 GET_LOCAL,
                 SET_GLOBAL_POP,
-                NIL,
-                RETURN
+                RETURN_NIL
             ])
         );
         // `and` jumps to just after its right operand: the pair around that point stays two
@@ -452,8 +449,7 @@ mod tests {
                 CONSTANT,
                 SET_LOCAL,
                 PRINT,
-                NIL,
-                RETURN
+                RETURN_NIL
             ])
         );
         // A `for` loop's increment stores and pops in one instruction too.
@@ -471,14 +467,18 @@ mod tests {
                 LOOP,
                 LOOP,
                 POP,
-                NIL,
-                RETURN
+                RETURN_NIL
             ])
+        );
+        // An initializer's implicit return gives back its receiver in one instruction.
+        assert_eq!(
+            function_opcodes("class A { init(x) { this.x = x; } }"),
+            names(&[GET_LOCAL, GET_LOCAL, SET_PROPERTY_POP, RETURN_RECEIVER])
         );
         // A right operand of more than one constant, or a string, is not fused.
         assert_eq!(
             function_opcodes("fun f(a) { return a + \"s\" + (1 + 2); }"),
-            names(&[GET_LOCAL, CONSTANT, ADD, CONSTANT, ADD_NUMBER, ADD, RETURN, NIL, RETURN])
+            names(&[GET_LOCAL, CONSTANT, ADD, CONSTANT, ADD_NUMBER, ADD, RETURN, RETURN_NIL])
         );
     }
 
@@ -486,6 +486,14 @@ mod tests {
     fn fused_instructions_are_checked() {
         let number = || vec![Constant::Number(1.0)];
         let string = || vec![Constant::String("s".into())];
+        // Returning the receiver needs slot 0 below the top; returning nil needs nothing.
+        verify(&function(vec![op::RETURN_RECEIVER], vec![])).expect("ok");
+        verify(&function(vec![op::POP, op::RETURN_NIL], vec![])).expect("ok");
+        rejects(
+            vec![op::POP, op::RETURN_RECEIVER],
+            vec![],
+            "stack underflow",
+        );
         verify(&function(
             vec![op::NIL, op::ADD_NUMBER, 0, op::RETURN],
             number(),

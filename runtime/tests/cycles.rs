@@ -41,6 +41,10 @@ fn run(name: &str) -> Run {
     let out = Captured::new();
     let mut config = Config::default();
     config.gc.min_heap = Some(64 << 10);
+    // Slices that may allocate 64 KiB (the default) could each double such a heap before the
+    // collector steps; 8 KiB keeps the overshoot a small part of it, as the default slice is
+    // of the default 4 MiB heap.
+    config.vm.slice_alloc_bytes = 8 << 10;
     let mut runtime = Runtime::new(config, out.writer());
     let samples = Rc::new(RefCell::new(Vec::new()));
     let sink = samples.clone();

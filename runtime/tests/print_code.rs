@@ -51,7 +51,7 @@ fn lists_every_function_then_runs_the_script() {
         assert!(stdout.contains(line), "missing {line:?} in\n{stdout}");
     }
     // The listing comes first, then what the program prints.
-    assert!(stdout.ends_with("OP_RETURN\n2\n1\n"), "{stdout}");
+    assert!(stdout.ends_with("OP_RETURN_NIL\n2\n1\n"), "{stdout}");
 }
 
 #[test]
