@@ -270,6 +270,25 @@ def callgrind_nine(args):
     return produce
 
 
+def peak_rss_nine(args):
+    """Peak RSS of clox and gclox on the book's binary_trees and trees (issue #16: gclox's
+    stays at or below clox's), median of 3 runs each, interleaved."""
+
+    def produce(_out):
+        rows = ["| benchmark | clox peak RSS | gclox peak RSS | gclox ÷ clox |", "|---|---|---|---|"]
+        for name in ("binary_trees.lox", "trees.lox"):
+            program = os.path.join(args.book, "test", "benchmark", name)
+            runs = {"clox": [], "gclox": []}
+            for _ in range(3):
+                for who, binary in (("clox", args.clox), ("gclox", f"{RELEASE}/gclox")):
+                    err = sh(f"/usr/bin/time -f 'rss %M' {binary} {program} 2>&1 >/dev/null")
+                    runs[who].append(int(re.search(r"^rss (\d+)", err, re.M)[1]))
+            clox, gclox = (sorted(runs[w])[1] / 1024 for w in ("clox", "gclox"))
+            rows.append(f"| {name} | {clox:.1f} MiB | {gclox:.1f} MiB | {gclox / clox:.2f} |")
+        return "\n".join(rows) + "\n"
+    return produce
+
+
 def telemetry_overheads(_out):
     """Each telemetry option's instructions against a run with heap-profile sampling off."""
     program = "experiments/workloads/binary_trees.lox"
@@ -339,6 +358,9 @@ def sections(args):
         Section("callgrind-nine", "BENCHMARKS.md", [],
                 {"callgrind-nine": callgrind_nine(args)}, needs=("valgrind", "clox", "book"),
                 about="instructions of the nine (reduced): gclox, gclox stw, clox"),
+        Section("peak-rss-nine", "BENCHMARKS.md", [],
+                {"peak-rss-nine": peak_rss_nine(args)}, needs=("clox", "book"),
+                about="peak RSS of binary_trees and trees, gclox against clox"),
         Section("incremental-wall", "BENCHMARKS.md",
                 [f"python3 tools/ratio.py --rounds 5 --only {BOOK_NINE} {bench} "
                  f"'{RELEASE}/gclox --gc-mode stw' {RELEASE}/gclox"],
