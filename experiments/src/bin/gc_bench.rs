@@ -22,7 +22,7 @@
 use clap::{Parser, ValueEnum};
 use std::time::Duration;
 
-use gclox_experiments::{median, run, stalls, workload, LONG_STEP};
+use gclox_experiments::{median, run, stalls, workload, StepLog, LONG_STEP};
 use gclox_gc::{GcMode, PacerKind};
 use gclox_runtime::Config;
 
@@ -149,7 +149,7 @@ fn overlap(rounds: usize) {
                 return;
             }
         };
-        let r = run(Config::default(), &source, 0);
+        let r = run(Config::default(), &source, 0, StepLog::Wall);
         let seen = probe.stop();
         let steal = stalls::steal_since(steal);
         println!(
@@ -193,7 +193,7 @@ fn precision() {
             let mut config = Config::default();
             config.gc.pacer = pacer;
             config.gc.gogc = Some(gogc);
-            let result = run(config, &source, 0);
+            let result = run(config, &source, 0, StepLog::Wall);
             let cycles = &result.cycles;
             let ratios: Vec<f64> = cycles
                 .windows(2)
@@ -218,7 +218,7 @@ fn precision() {
     let mut config = Config::default();
     config.gc.gogc = Some(400);
     config.gc.memlimit = Some(limit);
-    let result = run(config, &source, 0);
+    let result = run(config, &source, 0, StepLog::Wall);
     let peak = steady(&result.cycles)
         .iter()
         .map(|c| c.heap_peak)
@@ -272,7 +272,7 @@ fn pauses(only: &[String]) {
         for mode in [GcMode::Incremental, GcMode::StopTheWorld] {
             let mut config = Config::default();
             config.gc.mode = mode;
-            let r = run(config, &source, 0);
+            let r = run(config, &source, 0, StepLog::WithUsage);
             let m = &r.memstats;
             let mmu = [1_000_000, 10_000_000, 100_000_000].map(|w| percent(r.pauses.mmu(w)));
             let cpu_max = r.step_cpu_max.map_or("n/a".to_string(), |d| {
@@ -310,7 +310,7 @@ fn share(rounds: usize) {
     let mut shares = vec![];
     let mut walls = vec![];
     for _ in 0..rounds {
-        let r = run(Config::default(), &source, 0);
+        let r = run(Config::default(), &source, 0, StepLog::Wall);
         shares.push(r.memstats.pause_total_ns as f64 / r.wall.as_nanos() as f64 * 100.0);
         walls.push(r.wall.as_secs_f64());
     }
@@ -326,8 +326,8 @@ fn overhead(rounds: usize) {
     let source = workload("binary_trees.lox", &[]);
     let (mut off, mut on) = (vec![], vec![]);
     for _ in 0..rounds {
-        off.push(run(Config::default(), &source, 0).wall.as_secs_f64());
-        on.push(run(Config::default(), &source, 2).wall.as_secs_f64());
+        off.push(run(Config::default(), &source, 0, StepLog::Wall).wall.as_secs_f64());
+        on.push(run(Config::default(), &source, 2, StepLog::Wall).wall.as_secs_f64());
     }
     let (off, on) = (median(&mut off), median(&mut on));
     println!(
@@ -372,7 +372,7 @@ fn mmu(svg_dir: &std::path::Path, rounds: usize, depths: &[u32]) {
             for (i, mode) in modes.iter().enumerate() {
                 let mut config = Config::default();
                 config.gc.mode = *mode;
-                runs[i].push(run(config, &source, 0));
+                runs[i].push(run(config, &source, 0, StepLog::Wall));
             }
         }
         let mut curves = vec![];
