@@ -325,9 +325,13 @@ fn share(rounds: usize) {
 fn overhead(rounds: usize) {
     let source = workload("binary_trees.lox", &[]);
     let (mut off, mut on) = (vec![], vec![]);
+    let wall = |gctrace| {
+        let r = run(Config::default(), &source, gctrace, StepLog::Wall);
+        r.wall.as_secs_f64()
+    };
     for _ in 0..rounds {
-        off.push(run(Config::default(), &source, 0, StepLog::Wall).wall.as_secs_f64());
-        on.push(run(Config::default(), &source, 2, StepLog::Wall).wall.as_secs_f64());
+        off.push(wall(0));
+        on.push(wall(2));
     }
     let (off, on) = (median(&mut off), median(&mut on));
     println!(
