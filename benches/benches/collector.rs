@@ -32,7 +32,7 @@ use gclox_gc::MemStats;
 use gclox_runtime::Config;
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: gclox_runtime::allocator::Allocator = gclox_runtime::allocator::Allocator;
 
 /// Collections of large heaps take milliseconds to seconds: few samples, flat sampling.
 fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {

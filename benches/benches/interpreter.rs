@@ -13,7 +13,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use gclox_benches::programs::PROGRAMS;
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: gclox_runtime::allocator::Allocator = gclox_runtime::allocator::Allocator;
 
 fn interpreter(c: &mut Criterion) {
     let mut group = c.benchmark_group("interpreter");

@@ -15,7 +15,7 @@ use gclox_runtime::{sink::Captured, Config, Runtime};
 use regex::Regex;
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: gclox_runtime::allocator::Allocator = gclox_runtime::allocator::Allocator;
 
 const MS: &str = r"(?:0|\d+|\d+\.\d{1,3})";
 const FLOAT: &str = r"(?:[+-]\d\.\d{6}e[+-]\d{3}|NaN|[+-]Inf)";

@@ -12,9 +12,9 @@ use gclox_experiments::workloads_dir;
 use gclox_runtime::isolates::{default_threads, run_parallel, Job, JobResult};
 use gclox_runtime::Config;
 
-// As in the gclox binary: the allocator changes run times by 2x on allocation-heavy workloads.
+// The gclox binary's allocator: it changes run times by 2x on allocation-heavy workloads.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: gclox_runtime::allocator::Allocator = gclox_runtime::allocator::Allocator;
 
 fn all_workloads() -> Vec<Workload> {
     Workload::discover(&workloads_dir()).expect("the workloads folder is readable")

@@ -17,6 +17,8 @@ use mimalloc::MiMalloc;
 /// The alignment every mimalloc block has.
 const WORD: usize = std::mem::size_of::<usize>();
 
+/// The global allocator of the `gclox` binary, and of every benchmark and experiment binary
+/// that measures what the CLI does (`#[global_allocator] static A: Allocator = Allocator;`).
 pub struct Allocator;
 
 // SAFETY: each method hands the request to mimalloc, whose functions meet `GlobalAlloc`'s

@@ -65,9 +65,12 @@
 //! assert!(err.to_string().starts_with("Interrupted.\n"));
 //! ```
 
-// Only the scavenger's calls into mimalloc are `unsafe` (each allowed where it is made).
+// Only the CLI's allocator and the scavenger's calls into mimalloc are `unsafe` (each allowed
+// where it is made).
 #![deny(unsafe_code)]
 
+#[cfg(feature = "cli")]
+pub mod allocator;
 pub mod isolates;
 pub mod memstats_csv;
 pub mod repl_input;

@@ -33,7 +33,6 @@ use gclox_runtime::scavenger;
 use signals::SignalWatch;
 use stdout_watch::StdoutWatch;
 
-mod allocator;
 mod cut_short;
 mod deadline;
 mod flags;
@@ -50,7 +49,7 @@ mod stdout_watch;
 /// `print 1;` from 3.6 MB to 9.7 MB and made peak RSS vary by up to 9 MB between identical
 /// runs — noise in the very numbers users measure.
 #[global_allocator]
-static GLOBAL: allocator::Allocator = allocator::Allocator;
+static GLOBAL: gclox_runtime::allocator::Allocator = gclox_runtime::allocator::Allocator;
 
 /// How often `--report` samples the heap and RSS between cycle records.
 const REPORT_SAMPLE_INTERVAL: Duration = Duration::from_millis(10);

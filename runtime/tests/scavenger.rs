@@ -10,7 +10,7 @@ use gclox_runtime::rss::resident_bytes;
 use gclox_runtime::scavenger;
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: gclox_runtime::allocator::Allocator = gclox_runtime::allocator::Allocator;
 
 const MIB: u64 = 1024 * 1024;
 

@@ -27,7 +27,7 @@ use gclox_gc::{GcMode, PacerKind};
 use gclox_runtime::Config;
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: gclox_runtime::allocator::Allocator = gclox_runtime::allocator::Allocator;
 
 #[derive(Parser)]
 struct Args {

@@ -17,7 +17,7 @@ use gclox_runtime::report::{compare, GctraceLog, Recorder, RunData};
 use gclox_runtime::{sink::Captured, Config, Runtime};
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: gclox_runtime::allocator::Allocator = gclox_runtime::allocator::Allocator;
 
 /// One gctrace line (level 1) and its detail line (level 2), parsed.
 struct Cycle {

@@ -13,7 +13,7 @@ use gclox_experiments::workload;
 use gclox_runtime::{sink::Captured, Config, Runtime};
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: gclox_runtime::allocator::Allocator = gclox_runtime::allocator::Allocator;
 
 fn main() {
     gclox_experiments::scavenge_as_cli();

@@ -23,7 +23,7 @@ use gclox_experiments::workloads_dir;
 use gclox_gc::{GcMode, PacerKind};
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: gclox_runtime::allocator::Allocator = gclox_runtime::allocator::Allocator;
 
 #[derive(Parser)]
 #[command(
